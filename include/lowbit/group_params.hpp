@@ -1,0 +1,153 @@
+// lowbit: the quantization math of one group (a tensor, a row, or G elements of a row).
+//
+// From the group's minimum `lo` and maximum `hi` (finite) this computes the stored
+// scale and zero point, then kernel constants derived only from the stored
+// values, so quantize and dequantize agree with what is in memory.
+//
+//   symmetric, B >= 2   qmax = 2^(B-1) - 1,  d = max(|lo|, |hi|) / qmax
+//                       u = clamp(rne(x / d) + 2^(B-1), 1, 2^B - 1)
+//                       x^ = d * (u - 2^(B-1))
+//   symmetric, B = 1    d = max(|lo|, |hi|), levels -d and +d
+//                       u = clamp(rne(x / (2d) + 1/2), 0, 1)          (x = 0 -> u = 0, -d)
+//                       x^ = 2d * (u - 1/2)
+//   asymmetric,         qmax = 2^B - 1, range widened to contain 0: lo' = min(lo, 0), hi' = max(hi, 0)
+//   integer zero point  d = (hi' - lo') / qmax,  z = clamp(rne(-lo' / d), 0, qmax)
+//                       u = clamp(rne(x / d) + z, 0, qmax),   x^ = d * (u - z)
+//   asymmetric,         m = lo rounded down to the offset type,  d = (hi - m) / qmax
+//   float offset        u = clamp(rne((x - m) / d), 0, qmax),  x^ = d * u + m (two roundings)
+//
+// The scale d is rounded UP to the scale type (and m DOWN to the offset type),
+// so the stored grid still spans [lo, hi] and |x - x^| <= step / 2 holds
+// against the stored step, up to float rounding of the arithmetic above.
+// A group of zeros (or a constant group) stores d = 0; it divides by 1 instead.
+// Stochastic rounding replaces rne(v) by floor(v + r), r uniform in [0, 1).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "lowbit/error.hpp"
+#include "lowbit/layout/matrix_layout.hpp"
+#include "lowbit/policy/scheme.hpp"
+#include "lowbit/types/float16.hpp"
+
+namespace lowbit {
+
+template <Scheme S>
+struct group_params {
+  using scale_type = typename S::scale_type;
+  using zero_point_type = zero_point_storage_t<S>;
+
+  scale_type scale{};            ///< stored d
+  zero_point_type zero_point{};  ///< stored z or m (asymmetric only)
+
+  // Kernel constants, all derived from the stored values.
+  float divisor = 1.0f;  ///< t = (x - offset) / divisor
+  float offset = 0.0f;   ///< m for a float offset, else 0
+  float center = 0.0f;   ///< added after rounding (integer_center) or before it
+  float step = 0.0f;     ///< x^ = step * (u - center), or step * u + offset
+  float code_lo = 0.0f;  ///< clamp range of the codes
+  float code_hi = 0.0f;
+};
+
+namespace detail {
+
+template <Scheme S>
+inline constexpr bool integer_center = !(S::is_symmetric && S::bits == 1);
+
+template <class T>
+float storage_to_float(T v) noexcept {
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<float>(v);
+  else
+    return float_storage<T>::to_float(v);
+}
+
+/// Recomputes the kernel constants of `p` from its stored scale and zero point.
+template <Scheme S>
+void derive_kernel_constants(group_params<S>& p) noexcept {
+  const float d = float_storage<typename S::scale_type>::to_float(p.scale);
+  constexpr float qmax_sym = static_cast<float>((1u << (S::bits - 1)) - 1u);
+  if constexpr (S::is_symmetric) {
+    if constexpr (S::bits == 1) {
+      p.step = 2.0f * d;
+      p.center = 0.5f;
+      p.code_lo = 0.0f;
+      p.code_hi = 1.0f;
+    } else {
+      p.step = d;
+      p.center = qmax_sym + 1.0f;
+      p.code_lo = 1.0f;
+      p.code_hi = 2.0f * qmax_sym + 1.0f;
+    }
+  } else {
+    p.step = d;
+    p.code_lo = 0.0f;
+    p.code_hi = static_cast<float>(S::code_max);
+    if constexpr (S::has_integer_zero_point)
+      p.center = storage_to_float(p.zero_point);
+    else
+      p.offset = storage_to_float(p.zero_point);
+  }
+  p.divisor = p.step != 0.0f ? p.step : 1.0f;
+}
+
+[[noreturn]] inline void fail_unrepresentable(const char* what, double value, const char* type, std::size_t row,
+                                              std::size_t group) {
+  fail(std::string(what) + " " + std::to_string(value) + " of row " + std::to_string(row) + ", group " +
+       std::to_string(group) + " is not representable in " + type);
+}
+
+}  // namespace detail
+
+/// Parameters of a group with minimum lo and maximum hi (both finite).
+/// `row`/`group` only label the error thrown when the scale or offset does not
+/// fit its storage type.
+template <Scheme S>
+group_params<S> compute_group_params(float lo, float hi, std::size_t row = 0, std::size_t group = 0) {
+  using scale_t = typename S::scale_type;
+  group_params<S> p;
+  lo += 0.0f;  // -0 -> +0: min/max of {-0, +0} depends on the order they are seen in
+  hi += 0.0f;
+  double d = 0.0;
+  if constexpr (S::is_symmetric) {
+    const double amax = std::fmax(std::fabs(static_cast<double>(lo)), std::fabs(static_cast<double>(hi)));
+    d = S::bits == 1 ? amax : amax / static_cast<double>((1u << (S::bits - 1)) - 1u);
+  } else if constexpr (S::has_integer_zero_point) {
+    const double lo0 = std::fmin(static_cast<double>(lo), 0.0), hi0 = std::fmax(static_cast<double>(hi), 0.0);
+    d = (hi0 - lo0) / static_cast<double>(S::code_max);
+  } else {
+    using zero_t = typename S::zero_point_type;
+    p.zero_point = round_down_to<zero_t>(static_cast<double>(lo));
+    const float m = float_storage<zero_t>::to_float(p.zero_point);
+    if (!std::isfinite(m)) detail::fail_unrepresentable("offset", lo, float_storage<zero_t>::name, row, group);
+    d = (static_cast<double>(hi) - static_cast<double>(m)) / static_cast<double>(S::code_max);
+  }
+  p.scale = round_up_to<scale_t>(d);
+  const float stored = float_storage<scale_t>::to_float(p.scale);
+  // B = 1 symmetric steps by 2d, which must stay finite too.
+  if (!std::isfinite(stored) || (S::is_symmetric && S::bits == 1 && !std::isfinite(2.0f * stored)))
+    detail::fail_unrepresentable("scale", d, float_storage<scale_t>::name, row, group);
+  if constexpr (S::has_integer_zero_point) {
+    const double lo0 = std::fmin(static_cast<double>(lo), 0.0);
+    double z = stored > 0.0f ? std::nearbyint(-lo0 / static_cast<double>(stored)) : 0.0;
+    z = std::fmin(std::fmax(z, 0.0), static_cast<double>(S::code_max));
+    p.zero_point = static_cast<typename S::zero_point_type>(z);
+  }
+  detail::derive_kernel_constants(p);
+  return p;
+}
+
+/// Parameters as read back from storage (for dequantization).
+template <Scheme S>
+group_params<S> load_group_params(typename S::scale_type scale, zero_point_storage_t<S> zero_point = {}) noexcept {
+  group_params<S> p;
+  p.scale = scale;
+  p.zero_point = zero_point;
+  detail::derive_kernel_constants(p);
+  return p;
+}
+
+}  // namespace lowbit

@@ -1,0 +1,129 @@
+// lowbit: the policy tags a scheme is composed of.
+//
+// Each tag derives from exactly one category base below; `scheme<...>` sorts
+// the tags it is given by category, so the order they are written in does not
+// matter. A new policy is a new tag in an existing category (or a new category
+// plus a slot in basic_scheme); see docs/design.md.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include "lowbit/types/float16.hpp"
+
+namespace lowbit {
+
+namespace policy {
+struct mode {};         ///< symmetric | asymmetric
+struct width {};        ///< bits<B>
+struct granularity {};  ///< per_tensor | per_channel | per_group<G>
+struct word {};         ///< code_word<W>
+struct scale_type {};   ///< scale<T>
+struct zero_type {};    ///< zero_point<Z>
+struct rounding {};     ///< round_to_nearest_even | stochastic_rounding
+}  // namespace policy
+
+// ---------------------------------------------------------------- mode
+
+/// Signed codes q in [-(2^(B-1)-1), 2^(B-1)-1], x = d * q, d = max|x| / (2^(B-1)-1).
+/// B = 1 is the binary case q in {-1, +1}, x = d * q, d = max|x|.
+struct symmetric : policy::mode {
+  static constexpr bool is_symmetric = true;
+};
+
+/// Unsigned codes u in [0, 2^B - 1] plus a zero point per scale (see zero_point).
+struct asymmetric : policy::mode {
+  static constexpr bool is_symmetric = false;
+};
+
+// ---------------------------------------------------------------- width
+
+/// Code width in bits, any B in [1, 8]. No width is special-cased.
+template <int B>
+struct bits : policy::width {
+  static_assert(B >= 1, "lowbit::bits<B>: the code width B must be at least 1");
+  static_assert(B <= 8, "lowbit::bits<B>: the code width B must be at most 8");
+  static constexpr int value = B;
+};
+
+// ---------------------------------------------------------------- granularity
+
+enum class granularity_kind { tensor, channel, group };
+
+/// One scale (and zero point) for the whole matrix.
+struct per_tensor : policy::granularity {
+  static constexpr granularity_kind kind = granularity_kind::tensor;
+  static constexpr std::size_t group_size = 0;
+};
+
+/// One scale per output channel (matrix row).
+struct per_channel : policy::granularity {
+  static constexpr granularity_kind kind = granularity_kind::channel;
+  static constexpr std::size_t group_size = 0;
+};
+
+/// One scale per G consecutive elements of a row (the reduction dimension).
+/// The last group of a row may be shorter when the row length is not a multiple of G.
+template <std::size_t G>
+struct per_group : policy::granularity {
+  static_assert(G >= 1, "lowbit::per_group<G>: the group size G must be at least 1");
+  static constexpr granularity_kind kind = granularity_kind::group;
+  static constexpr std::size_t group_size = G;
+};
+
+// ---------------------------------------------------------------- storage
+
+/// The unsigned integer word codes are packed into (see layout/packed_layout.hpp).
+template <class W>
+struct code_word : policy::word {
+  static_assert(std::is_integral_v<W> && std::is_unsigned_v<W> && !std::is_same_v<W, bool>,
+                "lowbit::code_word<W>: W must be an unsigned integer type (uint8_t, uint16_t, uint32_t or uint64_t)");
+  static_assert(!std::is_integral_v<W> || std::numeric_limits<W>::digits >= 8,
+                "lowbit::code_word<W>: a word narrower than 8 bits cannot hold the code planes of every width; "
+                "use uint8_t, uint16_t, uint32_t or uint64_t");
+  using type = W;
+};
+
+/// Storage type of the scales: float, lowbit::fp16 or lowbit::bf16.
+template <class T>
+struct scale : policy::scale_type {
+  static_assert(FloatStorage<T>, "lowbit::scale<T>: T must be float, lowbit::fp16 or lowbit::bf16");
+  using type = T;
+};
+
+/// Storage type of the asymmetric zero point, which also picks its meaning:
+///  - an unsigned integer Z: an integer code z in [0, 2^B - 1]; x = d * (u - z)
+///    (0 is always exactly representable; what integer-dot kernels want);
+///  - a floating Z (float, fp16, bf16): a float offset m, the group minimum
+///    rounded down; x = d * u + m (ggml Q4_1 style; no range widening to 0).
+template <class Z>
+struct zero_point : policy::zero_type {
+  static_assert((std::is_integral_v<Z> && std::is_unsigned_v<Z> && !std::is_same_v<Z, bool>) || FloatStorage<Z>,
+                "lowbit::zero_point<Z>: Z must be an unsigned integer type (integer zero point) "
+                "or float, lowbit::fp16, lowbit::bf16 (float offset)");
+  using type = Z;
+  static constexpr bool is_integer = std::is_integral_v<Z>;
+};
+
+/// Symmetric schemes carry no zero point; this is their canonical zero-point slot.
+struct no_zero_point : policy::zero_type {
+  using type = void;
+  static constexpr bool is_integer = false;
+};
+
+// ---------------------------------------------------------------- rounding
+
+/// q = round_half_to_even(x / d): deterministic, minimal error.
+struct round_to_nearest_even : policy::rounding {
+  static constexpr bool is_stochastic = false;
+};
+
+/// q = floor(x / d + r), r uniform in [0, 1) from a counter-based hash of
+/// (seed, element index): unbiased, E[q] = x / d, reproducible for a seed.
+struct stochastic_rounding : policy::rounding {
+  static constexpr bool is_stochastic = true;
+};
+
+}  // namespace lowbit

@@ -1,0 +1,68 @@
+// lowbit: scalar reference packing, written for clarity. The oracle for kernels/pack.hpp.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "lowbit/error.hpp"
+#include "lowbit/layout/packed_layout.hpp"
+
+namespace lowbit::reference {
+
+/// Packs n codes (each < 2^Bits) into packed_layout<Bits, Word>::row_words(n)
+/// words at `out`, in the bit-plane layout of packed_layout.hpp. Throws
+/// lowbit::error, before writing, if a code does not fit in Bits bits.
+template <int Bits, class Word>
+void pack_row(const std::uint8_t* codes, std::size_t n, Word* out) {
+  using L = packed_layout<Bits, Word>;
+  for (std::size_t i = 0; i < n; ++i)
+    if (codes[i] >> Bits)
+      detail::fail("pack: code " + std::to_string(codes[i]) + " at index " + std::to_string(i) + " does not fit in " +
+                   std::to_string(Bits) + " bits");
+  for (std::size_t begin = 0; begin < n; begin += L::block_codes) {
+    const std::size_t real = std::min(L::block_codes, n - begin);
+    const std::size_t padded = L::padded_codes(real);
+    std::fill(out, out + L::block_words(real), Word{0});
+    Word* plane = out;
+    for (std::size_t k = 0; k < L::plane_count; ++k) {
+      const int w = L::plane_width[k];
+      const std::size_t words = L::plane_words(padded, w);
+      const unsigned mask = (1u << w) - 1u;
+      for (std::size_t i = 0; i < real; ++i) {
+        const unsigned slice = (codes[begin + i] >> L::plane_shift[k]) & mask;
+        const std::size_t slot = i / words;
+        plane[i % words] |= static_cast<Word>(static_cast<Word>(slice) << (slot * static_cast<std::size_t>(w)));
+      }
+      plane += words;
+    }
+    out += L::block_words(real);
+  }
+}
+
+/// Unpacks n codes from the bit-plane layout; inverse of pack_row.
+template <int Bits, class Word>
+void unpack_row(const Word* in, std::size_t n, std::uint8_t* codes) noexcept {
+  using L = packed_layout<Bits, Word>;
+  for (std::size_t begin = 0; begin < n; begin += L::block_codes) {
+    const std::size_t real = std::min(L::block_codes, n - begin);
+    const std::size_t padded = L::padded_codes(real);
+    std::fill(codes + begin, codes + begin + real, std::uint8_t{0});
+    const Word* plane = in;
+    for (std::size_t k = 0; k < L::plane_count; ++k) {
+      const int w = L::plane_width[k];
+      const std::size_t words = L::plane_words(padded, w);
+      const unsigned mask = (1u << w) - 1u;
+      for (std::size_t i = 0; i < real; ++i) {
+        const std::size_t slot = i / words;
+        const auto slice = static_cast<unsigned>(plane[i % words] >> (slot * static_cast<std::size_t>(w))) & mask;
+        codes[begin + i] = static_cast<std::uint8_t>(codes[begin + i] | (slice << L::plane_shift[k]));
+      }
+      plane += words;
+    }
+    in += L::block_words(real);
+  }
+}
+
+}  // namespace lowbit::reference

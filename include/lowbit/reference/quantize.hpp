@@ -1,0 +1,130 @@
+// lowbit: scalar reference quantize / dequantize, written for clarity.
+// The oracle every SIMD kernel is tested against; the formulas are in group_params.hpp.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "lowbit/detail/checks.hpp"
+#include "lowbit/detail/no_contract.hpp"
+#include "lowbit/detail/random.hpp"
+#include "lowbit/group_params.hpp"
+#include "lowbit/layout/quantized_matrix.hpp"
+#include "lowbit/reference/pack.hpp"
+
+namespace lowbit::reference {
+
+/// Code of one value. `r` in [0, 1) is used only by stochastic schemes.
+template <Scheme S>
+std::uint8_t quantize_value(float x, const group_params<S>& p, float r = 0.0f) noexcept {
+  const float t = (x - p.offset) / p.divisor;
+  float u;
+  if constexpr (detail::integer_center<S>) {
+    u = (S::is_stochastic ? std::floor(t + r) : std::nearbyint(t)) + p.center;
+  } else {
+    const float v = t + p.center;
+    u = S::is_stochastic ? std::floor(v + r) : std::nearbyint(v);
+  }
+  u = std::fmin(std::fmax(u, p.code_lo), p.code_hi);
+  return static_cast<std::uint8_t>(u);
+}
+
+/// Value of one code.
+template <Scheme S>
+float dequantize_value(std::uint8_t code, const group_params<S>& p) noexcept {
+  const float u = static_cast<float>(code);
+  if constexpr (S::has_float_offset)
+    return detail::no_contract(p.step * u) + p.offset;
+  else
+    return p.step * (u - p.center);
+}
+
+/// Parameters of every group of a rows x cols matrix (params_count() of them, in
+/// storage order). Throws lowbit::error on NaN/Inf or an unrepresentable scale.
+template <Scheme S>
+std::vector<group_params<S>> compute_all_params(const float* x, std::size_t rows, std::size_t cols) {
+  const matrix_layout<S> l{rows, cols};
+  std::vector<group_params<S>> params;
+  if (l.empty()) return params;
+  params.reserve(l.params_count());
+  const std::size_t glen = l.group_length();
+  float tlo = std::numeric_limits<float>::infinity(), thi = -tlo;
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t g = 0; g < l.groups_per_row(); ++g) {
+      float lo = std::numeric_limits<float>::infinity(), hi = -lo;
+      for (std::size_t c = g * glen; c < std::min(cols, (g + 1) * glen); ++c) {
+        const float v = x[r * cols + c];
+        if (!std::isfinite(v)) detail::fail_non_finite(v, r, c);
+        lo = std::fmin(lo, v);
+        hi = std::fmax(hi, v);
+      }
+      if constexpr (S::granularity == granularity_kind::tensor) {
+        tlo = std::fmin(tlo, lo);
+        thi = std::fmax(thi, hi);
+      } else {
+        params.push_back(compute_group_params<S>(lo, hi, r, g));
+      }
+    }
+  }
+  if constexpr (S::granularity == granularity_kind::tensor) params.push_back(compute_group_params<S>(tlo, thi));
+  return params;
+}
+
+/// Quantizes the row-major rows x cols matrix x into `out` (shape must match).
+/// All input is checked before anything is written: on NaN/Inf or a scale the
+/// scheme's storage cannot hold, lowbit::error is thrown and `out` is untouched.
+template <Scheme S>
+void quantize(const float* x, std::size_t rows, std::size_t cols, quantized_view<S> out,
+              const quantize_options& options = {}) {
+  detail::check_shape(out, rows, cols, "quantize");
+  detail::check_fp32(x, rows, cols, "quantize", "input");
+  if (out.empty()) return;
+  const auto params = compute_all_params<S>(x, rows, cols);
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    out.scales()[i] = params[i].scale;
+    if constexpr (S::has_zero_point) out.zero_points()[i] = params[i].zero_point;
+  }
+  const matrix_layout<S> l{rows, cols};
+  std::vector<std::uint8_t> codes(cols);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::uint32_t key = detail::stochastic_row_key(options.seed, r);
+    for (std::size_t c = 0; c < cols; ++c) {
+      const std::size_t pi =
+          S::granularity == granularity_kind::tensor ? 0 : r * l.groups_per_row() + c / l.group_length();
+      const float noise = S::is_stochastic ? detail::stochastic_uniform(key, static_cast<std::uint32_t>(c)) : 0.0f;
+      codes[c] = quantize_value<S>(x[r * cols + c], params[pi], noise);
+    }
+    pack_row<S::bits>(codes.data(), cols, out.row_codes(r));
+  }
+}
+
+template <Scheme S>
+quantized_matrix<S> quantize(const float* x, std::size_t rows, std::size_t cols, const quantize_options& options = {}) {
+  quantized_matrix<S> q(rows, cols);
+  reference::quantize<S>(x, rows, cols, q.view(), options);
+  return q;
+}
+
+/// Writes the rows x cols fp32 matrix q represents to `out` (row-major).
+template <Scheme S>
+void dequantize(const_quantized_view<S> q, float* out) {
+  detail::check_fp32(out, q.rows(), q.cols(), "dequantize", "output");
+  if (q.empty()) return;
+  const matrix_layout<S> l = q.layout();
+  std::vector<std::uint8_t> codes(q.cols());
+  for (std::size_t r = 0; r < q.rows(); ++r) {
+    unpack_row<S::bits>(q.row_codes(r), q.cols(), codes.data());
+    for (std::size_t c = 0; c < q.cols(); ++c) {
+      const std::size_t pi =
+          S::granularity == granularity_kind::tensor ? 0 : r * l.groups_per_row() + c / l.group_length();
+      zero_point_storage_t<S> z{};
+      if constexpr (S::has_zero_point) z = q.zero_points()[pi];
+      out[r * q.cols() + c] = dequantize_value<S>(codes[c], load_group_params<S>(q.scales()[pi], z));
+    }
+  }
+}
+
+}  // namespace lowbit::reference
