@@ -19,6 +19,7 @@
 #include "lowbit/layout/quantized_matrix.hpp"
 #include "lowbit/policy/scheme.hpp"
 #include "lowbit/policy/tags.hpp"
+#include "lowbit/quantize.hpp"
 #include "lowbit/reference/pack.hpp"
 #include "lowbit/reference/quantize.hpp"
 #include "lowbit/types/float16.hpp"

@@ -1,0 +1,52 @@
+// lowbit: public entry points. These run the SIMD kernels for the ISA the
+// including translation unit is compiled for (xsimd::default_arch); the
+// reference:: versions with the same signatures are the scalar oracle.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "lowbit/detail/checks.hpp"
+#include "lowbit/layout/quantized_matrix.hpp"
+#include "lowbit/reference/pack.hpp"
+#include "lowbit/reference/quantize.hpp"
+
+namespace lowbit {
+
+// NOTE: forwards to the scalar reference until kernels/quantize.hpp and
+// kernels/pack.hpp land; the signatures are final.
+
+/// Quantizes the row-major rows x cols matrix x into caller memory `out`.
+template <Scheme S>
+void quantize(const float* x, std::size_t rows, std::size_t cols, quantized_view<S> out,
+              const quantize_options& options = {}) {
+  reference::quantize<S>(x, rows, cols, out, options);
+}
+
+/// Quantizes into a new owning quantized_matrix.
+template <Scheme S>
+quantized_matrix<S> quantize(const float* x, std::size_t rows, std::size_t cols, const quantize_options& options = {}) {
+  quantized_matrix<S> q(rows, cols);
+  lowbit::quantize<S>(x, rows, cols, q.view(), options);
+  return q;
+}
+
+/// Writes the rows x cols fp32 matrix q represents to `out`, row-major.
+template <Scheme S>
+void dequantize(const_quantized_view<S> q, float* out) {
+  reference::dequantize<S>(q, out);
+}
+
+/// Packs n codes (each < 2^Bits) into packed_layout<Bits, Word>::row_words(n) words.
+template <int Bits, class Word>
+void pack_row(const std::uint8_t* codes, std::size_t n, Word* out) {
+  reference::pack_row<Bits>(codes, n, out);
+}
+
+/// Unpacks n codes; inverse of pack_row.
+template <int Bits, class Word>
+void unpack_row(const Word* in, std::size_t n, std::uint8_t* codes) {
+  reference::unpack_row<Bits>(in, n, codes);
+}
+
+}  // namespace lowbit
