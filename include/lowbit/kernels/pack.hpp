@@ -1,35 +1,288 @@
 // lowbit: SIMD packing and unpacking of B-bit codes in the bit-plane layout of
 // layout/packed_layout.hpp. Output is byte-identical to reference/pack.hpp.
+//
+// Full 512-code blocks go through SIMD, the short last block of a row through
+// the scalar loops. With byte words, a register of consecutive codes is one
+// load per plane; code register c0 (lanes codes) of plane k (width w, shift t,
+// P = 64*w bytes) is
+//     ((plane[c0 mod P] >> s*w) & (2^w - 1)) << t,   s = c0 div P,
+// done as ONE 16-bit-lane shift by t - s*w and ONE byte mask (2^w - 1) << t:
+// exact, because the bits a 16-bit shift carries across a byte boundary land
+// outside the mask (s*w + w <= 8 and t + w <= 8). Packing is the inverse:
+//     plane byte j = OR_s ((code[s*P + j] >> t) & (2^w - 1)) << s*w.
+// Wider words work on lanes of Word, widening codes on load and truncating
+// them on store (kernels/arch/pack_x86.hpp).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <utility>
 
 #include "lowbit/config.hpp"
+#include "lowbit/detail/xsimd_compat.hpp"
+#include "lowbit/kernels/arch/pack_x86.hpp"
+#include "lowbit/layout/packed_layout.hpp"
 #include "lowbit/reference/pack.hpp"
 
 namespace lowbit::kernels {
+namespace pack_impl {
 
-/// Packs n codes into packed_layout<Bits, Word>::row_words(n) words at `out`.
-/// Throws lowbit::error, before writing, if a code is >= 2^Bits.
-template <int Bits, class Word, class Arch = xsimd::default_arch>
-void pack_row(const std::uint8_t* codes, std::size_t n, Word* out) {
-  reference::pack_row<Bits, Word>(codes, n, out);
-}
-
-/// As pack_row, without the range check: the caller guarantees every code < 2^Bits.
-template <int Bits, class Word, class Arch = xsimd::default_arch>
-void pack_row_unchecked(const std::uint8_t* codes, std::size_t n, Word* out) noexcept {
-  try {
-    reference::pack_row<Bits, Word>(codes, n, out);
-  } catch (...) {
+/// One block of `real` <= 512 codes, scalar (the reference's loops, without the range check).
+template <int Bits, class Word>
+void pack_block_scalar(const std::uint8_t* codes, std::size_t real, Word* out) noexcept {
+  using L = packed_layout<Bits, Word>;
+  const std::size_t padded = L::padded_codes(real);
+  std::fill(out, out + L::block_words(real), Word{0});
+  Word* plane = out;
+  for (std::size_t k = 0; k < L::plane_count; ++k) {
+    const int w = L::plane_width[k];
+    const std::size_t words = L::plane_words(padded, w);
+    const unsigned mask = (1u << w) - 1u;
+    for (std::size_t i = 0; i < real; ++i) {
+      const unsigned slice = (codes[i] >> L::plane_shift[k]) & mask;
+      plane[i % words] |= static_cast<Word>(static_cast<Word>(slice) << (i / words * static_cast<std::size_t>(w)));
+    }
+    plane += words;
   }
 }
 
-/// Unpacks n codes from packed_layout<Bits, Word>::row_words(n) words at `in`.
+template <int Bits, class Word>
+void unpack_block_scalar(const Word* in, std::size_t real, std::uint8_t* codes) noexcept {
+  using L = packed_layout<Bits, Word>;
+  const std::size_t padded = L::padded_codes(real);
+  std::fill(codes, codes + real, std::uint8_t{0});
+  const Word* plane = in;
+  for (std::size_t k = 0; k < L::plane_count; ++k) {
+    const int w = L::plane_width[k];
+    const std::size_t words = L::plane_words(padded, w);
+    const unsigned mask = (1u << w) - 1u;
+    for (std::size_t i = 0; i < real; ++i) {
+      const auto slice = static_cast<unsigned>(plane[i % words] >> (i / words * static_cast<std::size_t>(w))) & mask;
+      codes[i] = static_cast<std::uint8_t>(codes[i] | (slice << L::plane_shift[k]));
+    }
+    plane += words;
+  }
+}
+
+/// Shifts every byte of x left by D (right by -D if D < 0) as 16-bit lanes:
+/// bits crossing into the neighbour byte must be masked off by the caller.
+template <int D, class A>
+LOWBIT_ALWAYS_INLINE xsimd::batch<std::uint8_t, A> shift_bytes(const xsimd::batch<std::uint8_t, A>& x) noexcept {
+  if constexpr (D == 0) {
+    return x;
+  } else {
+    auto w = ::lowbit::detail::simd::bitcast<std::uint16_t>(x);
+    if constexpr (D > 0)
+      w = w << D;
+    else
+      w = w >> (-D);
+    return ::lowbit::detail::simd::bitcast<std::uint8_t>(w);
+  }
+}
+
+/// Full blocks with byte words: fully unrolled, shift counts and offsets are constants.
+template <int Bits, class A>
+struct byte_block {
+  using L = packed_layout<Bits, std::uint8_t>;
+  using batch = xsimd::batch<std::uint8_t, A>;
+  static constexpr std::size_t lanes = batch::size;
+  static constexpr std::size_t codes = L::block_codes;
+
+  static constexpr std::size_t plane_bytes(std::size_t k) {
+    return codes * static_cast<std::size_t>(L::plane_width[k]) / 8;
+  }
+  static constexpr std::size_t plane_offset(std::size_t k) {
+    std::size_t o = 0;
+    for (std::size_t i = 0; i < k; ++i) o += plane_bytes(i);
+    return o;
+  }
+  template <std::size_t K>
+  static constexpr std::uint8_t plane_mask(int at) {
+    return static_cast<std::uint8_t>(((1u << L::plane_width[K]) - 1u) << at);
+  }
+
+  // Plane K's bits of code register R, in place.
+  template <std::size_t K, std::size_t R>
+  LOWBIT_ALWAYS_INLINE static batch unpack_plane(const std::uint8_t* in) noexcept {
+    constexpr int w = L::plane_width[K];
+    constexpr std::size_t c0 = R * lanes, p = plane_bytes(K);
+    const batch x = batch::load_unaligned(in + plane_offset(K) + c0 % p);
+    if constexpr (w == 8) {
+      return x;
+    } else {
+      constexpr int d = L::plane_shift[K] - static_cast<int>(c0 / p) * w;
+      return shift_bytes<d>(x) & batch(plane_mask<K>(L::plane_shift[K]));
+    }
+  }
+  template <std::size_t R, std::size_t... K>
+  LOWBIT_ALWAYS_INLINE static void unpack_register(const std::uint8_t* in, std::uint8_t* out,
+                                                   std::index_sequence<K...>) noexcept {
+    (unpack_plane<K, R>(in) | ...).store_unaligned(out + R * lanes);
+  }
+  template <std::size_t... R>
+  LOWBIT_ALWAYS_INLINE static void unpack(const std::uint8_t* in, std::uint8_t* out,
+                                          std::index_sequence<R...>) noexcept {
+    (unpack_register<R>(in, out, std::make_index_sequence<L::plane_count>{}), ...);
+  }
+  static void unpack(const std::uint8_t* in, std::uint8_t* out) noexcept {
+    unpack(in, out, std::make_index_sequence<codes / lanes>{});
+  }
+
+  // Slot S of plane K's register J: codes S*P + J*lanes ... placed at bit S*w.
+  template <std::size_t K, std::size_t J, std::size_t S>
+  LOWBIT_ALWAYS_INLINE static batch pack_slot(const std::uint8_t* in) noexcept {
+    constexpr int w = L::plane_width[K];
+    const batch x = batch::load_unaligned(in + S * plane_bytes(K) + J * lanes);
+    if constexpr (w == 8) {
+      return x;
+    } else {
+      constexpr int d = static_cast<int>(S) * w - L::plane_shift[K];
+      return shift_bytes<d>(x) & batch(plane_mask<K>(static_cast<int>(S) * w));
+    }
+  }
+  template <std::size_t K, std::size_t J, std::size_t... S>
+  LOWBIT_ALWAYS_INLINE static void pack_register(const std::uint8_t* in, std::uint8_t* out,
+                                                 std::index_sequence<S...>) noexcept {
+    (pack_slot<K, J, S>(in) | ...).store_unaligned(out + plane_offset(K) + J * lanes);
+  }
+  template <std::size_t K, std::size_t... J>
+  LOWBIT_ALWAYS_INLINE static void pack_plane(const std::uint8_t* in, std::uint8_t* out,
+                                              std::index_sequence<J...>) noexcept {
+    (pack_register<K, J>(in, out, std::make_index_sequence<8 / L::plane_width[K]>{}), ...);
+  }
+  template <std::size_t... K>
+  LOWBIT_ALWAYS_INLINE static void pack(const std::uint8_t* in, std::uint8_t* out, std::index_sequence<K...>) noexcept {
+    (pack_plane<K>(in, out, std::make_index_sequence<plane_bytes(K) / lanes>{}), ...);
+  }
+  static void pack(const std::uint8_t* in, std::uint8_t* out) noexcept {
+    pack(in, out, std::make_index_sequence<L::plane_count>{});
+  }
+};
+
+/// Full blocks with 16/32/64-bit words: lanes of Word, runtime loops over registers.
+template <int Bits, class Word, class A>
+struct word_block {
+  using L = packed_layout<Bits, Word>;
+  using batch = xsimd::batch<Word, A>;
+  static constexpr std::size_t lanes = batch::size;
+  static constexpr std::size_t codes = L::block_codes;
+
+  static constexpr std::size_t plane_words(std::size_t k) { return L::plane_words(codes, L::plane_width[k]); }
+  static constexpr std::size_t plane_offset(std::size_t k) {
+    std::size_t o = 0;
+    for (std::size_t i = 0; i < k; ++i) o += plane_words(i);
+    return o;
+  }
+  static_assert(plane_words(L::plane_count - 1) % lanes == 0, "a register must not straddle two slots");
+
+  template <std::size_t K>
+  LOWBIT_ALWAYS_INLINE static batch unpack_plane(const Word* in, std::size_t c0) noexcept {
+    constexpr int w = L::plane_width[K];
+    constexpr std::size_t p = plane_words(K);
+    const batch x = batch::load_unaligned(in + plane_offset(K) + c0 % p);
+    const auto s = static_cast<int>(c0 / p) * w;
+    return ((x >> s) & batch(static_cast<Word>((1u << w) - 1u))) << L::plane_shift[K];
+  }
+  template <std::size_t... K>
+  static void unpack(const Word* in, std::uint8_t* out, std::index_sequence<K...>) noexcept {
+    for (std::size_t c0 = 0; c0 < codes; c0 += lanes)
+      pack_arch::store_low_bytes<Word, A>((unpack_plane<K>(in, c0) | ...), out + c0);
+  }
+  static void unpack(const Word* in, std::uint8_t* out) noexcept {
+    unpack(in, out, std::make_index_sequence<L::plane_count>{});
+  }
+
+  template <std::size_t K>
+  LOWBIT_ALWAYS_INLINE static void pack_plane(const std::uint8_t* in, Word* out) noexcept {
+    constexpr int w = L::plane_width[K];
+    constexpr std::size_t p = plane_words(K);
+    constexpr std::size_t slots = L::word_bits / static_cast<std::size_t>(w);
+    const batch mask(static_cast<Word>((1u << w) - 1u));
+    for (std::size_t j = 0; j < p; j += lanes) {
+      batch acc(Word{0});
+      for (std::size_t s = 0; s < slots; ++s) {
+        const batch x = pack_arch::load_widened<Word, A>(in + s * p + j);
+        acc |= ((x >> L::plane_shift[K]) & mask) << static_cast<int>(s * static_cast<std::size_t>(w));
+      }
+      acc.store_unaligned(out + plane_offset(K) + j);
+    }
+  }
+  template <std::size_t... K>
+  static void pack(const std::uint8_t* in, Word* out, std::index_sequence<K...>) noexcept {
+    (pack_plane<K>(in, out), ...);
+  }
+  static void pack(const std::uint8_t* in, Word* out) noexcept {
+    pack(in, out, std::make_index_sequence<L::plane_count>{});
+  }
+};
+
+template <int Bits, class Word, class A>
+using block_kernel =
+    std::conditional_t<std::is_same_v<Word, std::uint8_t>, byte_block<Bits, A>, word_block<Bits, Word, A>>;
+
+/// True if every code is < 2^Bits.
+template <int Bits, class A>
+bool codes_fit(const std::uint8_t* codes, std::size_t n) noexcept {
+  if constexpr (Bits == 8) {
+    return true;
+  } else {
+    using batch = xsimd::batch<std::uint8_t, A>;
+    constexpr std::size_t lanes = batch::size;
+    batch a0(std::uint8_t{0}), a1 = a0, a2 = a0, a3 = a0;
+    std::size_t i = 0;
+    for (; i + 4 * lanes <= n; i += 4 * lanes) {
+      a0 |= batch::load_unaligned(codes + i);
+      a1 |= batch::load_unaligned(codes + i + lanes);
+      a2 |= batch::load_unaligned(codes + i + 2 * lanes);
+      a3 |= batch::load_unaligned(codes + i + 3 * lanes);
+    }
+    for (; i + lanes <= n; i += lanes) a0 |= batch::load_unaligned(codes + i);
+    unsigned rest = 0;
+    for (; i < n; ++i) rest |= codes[i];
+    const batch high(static_cast<std::uint8_t>(0xFFu << Bits));
+    return (rest >> Bits) == 0 && !xsimd::any(((a0 | a1 | a2 | a3) & high) != batch(std::uint8_t{0}));
+  }
+}
+
+}  // namespace pack_impl
+
+/// Packs n codes (each < 2^Bits) into packed_layout<Bits, Word>::row_words(n)
+/// words at `out`; the caller guarantees every code < 2^Bits (larger codes
+/// give an unspecified packing, but no out-of-bounds access).
+template <int Bits, class Word, class Arch = xsimd::default_arch>
+void pack_row_unchecked(const std::uint8_t* codes, std::size_t n, Word* out) noexcept {
+  using L = packed_layout<Bits, Word>;
+  using kernel = pack_impl::block_kernel<Bits, Word, Arch>;
+  constexpr std::size_t block_words = L::block_words(L::block_codes);
+  const std::size_t full = n / L::block_codes;
+  for (std::size_t b = 0; b < full; ++b) kernel::pack(codes + b * L::block_codes, out + b * block_words);
+  if (const std::size_t rest = n % L::block_codes; rest != 0)
+    pack_impl::pack_block_scalar<Bits, Word>(codes + full * L::block_codes, rest, out + full * block_words);
+}
+
+/// Packs n codes into packed_layout<Bits, Word>::row_words(n) words at `out`,
+/// bit-identical to reference::pack_row. Throws lowbit::error, before writing,
+/// if a code is >= 2^Bits.
+template <int Bits, class Word, class Arch = xsimd::default_arch>
+void pack_row(const std::uint8_t* codes, std::size_t n, Word* out) {
+  if (!pack_impl::codes_fit<Bits, Arch>(codes, n)) reference::pack_row<Bits, Word>(codes, n, out);  // throws
+  pack_row_unchecked<Bits, Word, Arch>(codes, n, out);
+}
+
+/// Unpacks n codes from packed_layout<Bits, Word>::row_words(n) words at `in`;
+/// inverse of pack_row, bit-identical to reference::unpack_row.
 template <int Bits, class Word, class Arch = xsimd::default_arch>
 void unpack_row(const Word* in, std::size_t n, std::uint8_t* codes) noexcept {
-  reference::unpack_row<Bits, Word>(in, n, codes);
+  using L = packed_layout<Bits, Word>;
+  using kernel = pack_impl::block_kernel<Bits, Word, Arch>;
+  constexpr std::size_t block_words = L::block_words(L::block_codes);
+  const std::size_t full = n / L::block_codes;
+  for (std::size_t b = 0; b < full; ++b) kernel::unpack(in + b * block_words, codes + b * L::block_codes);
+  if (const std::size_t rest = n % L::block_codes; rest != 0)
+    pack_impl::unpack_block_scalar<Bits, Word>(in + full * block_words, rest, codes + full * L::block_codes);
 }
 
 }  // namespace lowbit::kernels
