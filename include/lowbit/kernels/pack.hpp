@@ -127,7 +127,7 @@ struct byte_block {
                                           std::index_sequence<R...>) noexcept {
     (unpack_register<R>(in, out, std::make_index_sequence<L::plane_count>{}), ...);
   }
-  static void unpack(const std::uint8_t* in, std::uint8_t* out) noexcept {
+  LOWBIT_ALWAYS_INLINE static void unpack(const std::uint8_t* in, std::uint8_t* out) noexcept {
     unpack(in, out, std::make_index_sequence<codes / lanes>{});
   }
 
@@ -157,7 +157,7 @@ struct byte_block {
   LOWBIT_ALWAYS_INLINE static void pack(const std::uint8_t* in, std::uint8_t* out, std::index_sequence<K...>) noexcept {
     (pack_plane<K>(in, out, std::make_index_sequence<plane_bytes(K) / lanes>{}), ...);
   }
-  static void pack(const std::uint8_t* in, std::uint8_t* out) noexcept {
+  LOWBIT_ALWAYS_INLINE static void pack(const std::uint8_t* in, std::uint8_t* out) noexcept {
     pack(in, out, std::make_index_sequence<L::plane_count>{});
   }
 };

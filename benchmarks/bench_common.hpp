@@ -1,0 +1,112 @@
+// Shared helpers of the lowbit benchmarks: aligned, pre-touched buffers and the
+// rotation over >= 1 GiB of copies that makes every iteration of an
+// "out-of-cache" benchmark read its input from DRAM (this machine's L3 stops
+// helping between 16 and 64 MiB; getconf's L3 size is not what it delivers).
+#pragma once
+
+#include <sys/mman.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+
+namespace lowbit_bench {
+
+/// Codes per call of an L2-resident benchmark: codes + packed <= 128 KiB, well inside the 1 MiB L2.
+inline constexpr std::size_t l2_codes = std::size_t{64} << 10;
+/// Codes per call of an out-of-cache benchmark (4 MiB of codes), rotated over >= 1 GiB.
+inline constexpr std::size_t dram_codes = std::size_t{4} << 20;
+/// Total bytes (inputs + outputs) a rotation cycles through before it reuses a copy.
+inline constexpr std::size_t rotation_bytes = std::size_t{1} << 30;
+
+/// A 2 MiB-aligned, zeroed and page-touched buffer (transparent huge pages if available).
+class buffer {
+ public:
+  buffer() = default;
+  explicit buffer(std::size_t bytes) : size_(bytes) {
+    constexpr std::size_t align = std::size_t{2} << 20;
+    const std::size_t rounded = (bytes + align - 1) / align * align;
+    data_.reset(static_cast<std::uint8_t*>(std::aligned_alloc(align, rounded == 0 ? align : rounded)));
+    if (!data_) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+    madvise(data_.get(), rounded, MADV_HUGEPAGE);
+#endif
+    std::memset(data_.get(), 0, rounded);
+  }
+  std::uint8_t* data() const noexcept {
+    return data_.get();
+  }
+  std::size_t size() const noexcept {
+    return size_;
+  }
+
+ private:
+  struct free_deleter {
+    void operator()(std::uint8_t* p) const noexcept { std::free(p); }
+  };
+  std::unique_ptr<std::uint8_t, free_deleter> data_;
+  std::size_t size_ = 0;
+};
+
+/// Fills n bytes with pseudo-random values & mask (xorshift64*, deterministic).
+inline void fill_random(std::uint8_t* p, std::size_t n, std::uint8_t mask, std::uint64_t seed) {
+  std::uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
+  const std::uint64_t mask8 = 0x0101010101010101ull * mask;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    const std::uint64_t v = (x * 0x2545F4914F6CDD1Dull) & mask8;
+    std::memcpy(p + i, &v, 8);
+  }
+  for (; i < n; ++i) p[i] = static_cast<std::uint8_t>((i * 0x5Bu) & mask);
+}
+
+/// Rounds up to whole 4 KiB pages, so every copy of a rotation starts page-aligned.
+inline constexpr std::size_t page_round(std::size_t bytes) noexcept {
+  return (bytes + 4095) / 4096 * 4096;
+}
+
+/// The arena every out-of-cache benchmark rotates through: allocated once, 1 GiB + slack.
+inline buffer& arena() {
+  static buffer b(rotation_bytes + (std::size_t{64} << 20));
+  return b;
+}
+
+/// `count` copies of an (input, output) pair of the given sizes, together >= rotation_bytes,
+/// laid out in the shared arena: inputs first, outputs after.
+class rotation {
+ public:
+  rotation(std::size_t in_bytes, std::size_t out_bytes)
+      : in_stride_(page_round(in_bytes)), out_stride_(page_round(out_bytes)) {
+    const std::size_t pair = in_stride_ + out_stride_;
+    count_ = (rotation_bytes + pair - 1) / pair;
+    if (count_ * pair > arena().size()) throw std::bad_alloc();
+    in_ = arena().data();
+    out_ = in_ + count_ * in_stride_;
+  }
+  std::size_t count() const noexcept { return count_; }
+  std::uint8_t* in(std::size_t i) const noexcept { return in_ + i * in_stride_; }
+  std::uint8_t* out(std::size_t i) const noexcept { return out_ + i * out_stride_; }
+  /// Fills every input copy with random bytes & mask, unless the arena already holds exactly that.
+  void fill_inputs(std::size_t in_bytes, std::uint8_t mask, const std::string& tag) const {
+    static std::string filled;
+    const std::string key =
+        tag + "/" + std::to_string(in_bytes) + "/" + std::to_string(in_stride_) + "/" + std::to_string(mask);
+    if (filled == key) return;
+    for (std::size_t i = 0; i < count_; ++i) fill_random(in(i), in_bytes, mask, i + 1);
+    filled = key;
+  }
+
+ private:
+  std::size_t in_stride_, out_stride_, count_ = 0;
+  std::uint8_t* in_ = nullptr;
+  std::uint8_t* out_ = nullptr;
+};
+
+}  // namespace lowbit_bench
