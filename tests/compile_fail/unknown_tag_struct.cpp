@@ -1,0 +1,8 @@
+// compile-fail: a user struct that is not a policy tag, even one with the members of a tag.
+// expect: lowbit::scheme: unknown policy tag; every argument must be a lowbit policy tag
+#include <lowbit/lowbit.hpp>
+struct my_bits {
+  static constexpr int value = 4;
+};
+using S = lowbit::scheme<my_bits, lowbit::symmetric>;
+static_assert(lowbit::Scheme<S>);
