@@ -78,6 +78,17 @@ inline buffer& arena() {
   return b;
 }
 
+/// What the arena's input copies hold, so repetitions of one benchmark fill them once.
+/// A rotation with another layout may overwrite them with its outputs: it resets this.
+struct arena_contents {
+  std::size_t in_stride = 0, out_stride = 0;
+  std::string filled;
+};
+inline arena_contents& arena_state() {
+  static arena_contents s;
+  return s;
+}
+
 /// `count` copies of an (input, output) pair of the given sizes, together >= rotation_bytes,
 /// laid out in the shared arena: inputs first, outputs after.
 class rotation {
@@ -89,18 +100,24 @@ class rotation {
     if (count_ * pair > arena().size()) throw std::bad_alloc();
     in_ = arena().data();
     out_ = in_ + count_ * in_stride_;
+    arena_contents& state = arena_state();
+    if (state.in_stride != in_stride_ || state.out_stride != out_stride_) {
+      state.in_stride = in_stride_;
+      state.out_stride = out_stride_;
+      state.filled.clear();
+    }
   }
   std::size_t count() const noexcept { return count_; }
   std::uint8_t* in(std::size_t i) const noexcept { return in_ + i * in_stride_; }
   std::uint8_t* out(std::size_t i) const noexcept { return out_ + i * out_stride_; }
-  /// Fills every input copy with random bytes & mask, unless the arena already holds exactly that.
+  /// Fills every input copy with random bytes & mask, unless they already hold exactly that
+  /// (same tag, size and mask, and no rotation of another layout was made since).
   void fill_inputs(std::size_t in_bytes, std::uint8_t mask, const std::string& tag) const {
-    static std::string filled;
-    const std::string key =
-        tag + "/" + std::to_string(in_bytes) + "/" + std::to_string(in_stride_) + "/" + std::to_string(mask);
-    if (filled == key) return;
+    const std::string key = tag + "/" + std::to_string(in_bytes) + "/" + std::to_string(mask);
+    arena_contents& state = arena_state();
+    if (state.filled == key) return;
     for (std::size_t i = 0; i < count_; ++i) fill_random(in(i), in_bytes, mask, i + 1);
-    filled = key;
+    state.filled = key;
   }
 
  private:
