@@ -7,20 +7,19 @@
 #include <cstdint>
 
 #include "lowbit/detail/checks.hpp"
+#include "lowbit/kernels/pack.hpp"
+#include "lowbit/kernels/quantize.hpp"
 #include "lowbit/layout/quantized_matrix.hpp"
 #include "lowbit/reference/pack.hpp"
 #include "lowbit/reference/quantize.hpp"
 
 namespace lowbit {
 
-// NOTE: forwards to the scalar reference until kernels/quantize.hpp and
-// kernels/pack.hpp land; the signatures are final.
-
 /// Quantizes the row-major rows x cols matrix x into caller memory `out`.
 template <Scheme S>
 void quantize(const float* x, std::size_t rows, std::size_t cols, quantized_view<S> out,
               const quantize_options& options = {}) {
-  reference::quantize<S>(x, rows, cols, out, options);
+  kernels::quantize<S, xsimd::default_arch>(x, rows, cols, out, options);
 }
 
 /// Quantizes into a new owning quantized_matrix.
@@ -34,19 +33,19 @@ quantized_matrix<S> quantize(const float* x, std::size_t rows, std::size_t cols,
 /// Writes the rows x cols fp32 matrix q represents to `out`, row-major.
 template <Scheme S>
 void dequantize(const_quantized_view<S> q, float* out) {
-  reference::dequantize<S>(q, out);
+  kernels::dequantize<S, xsimd::default_arch>(q, out);
 }
 
 /// Packs n codes (each < 2^Bits) into packed_layout<Bits, Word>::row_words(n) words.
 template <int Bits, class Word>
 void pack_row(const std::uint8_t* codes, std::size_t n, Word* out) {
-  reference::pack_row<Bits>(codes, n, out);
+  kernels::pack_row<Bits, Word, xsimd::default_arch>(codes, n, out);
 }
 
 /// Unpacks n codes; inverse of pack_row.
 template <int Bits, class Word>
 void unpack_row(const Word* in, std::size_t n, std::uint8_t* codes) {
-  reference::unpack_row<Bits>(in, n, codes);
+  kernels::unpack_row<Bits, Word, xsimd::default_arch>(in, n, codes);
 }
 
 }  // namespace lowbit

@@ -1,0 +1,189 @@
+// lowbit: x86 intrinsics for the quantize / dequantize kernels of
+// kernels/quantize.hpp, for what xsimd 8 lacks or does slowly: u8 -> f32
+// widening loads and f32 -> u8 narrowing stores of codes (xsimd's converting
+// loads and stores go through a stack buffer), horizontal min / max, and bulk
+// fp16 / bf16 -> f32 conversion. Selected by the Arch type (avx512f, avx2,
+// sse2 and the archs derived from them); any other Arch gets the xsimd or
+// scalar fallback.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "lowbit/config.hpp"
+#include "lowbit/types/float16.hpp"
+
+namespace lowbit::kernels::convert_arch {
+
+template <class A, class Base>
+inline constexpr bool is_arch = std::is_base_of_v<Base, A>;
+
+/// Loads batch<float, A>::size bytes at p, each widened to one float lane.
+template <class A>
+LOWBIT_ALWAYS_INLINE xsimd::batch<float, A> load_u8_as_f32(const std::uint8_t* p) noexcept {
+  using batch = xsimd::batch<float, A>;
+#if defined(__AVX512F__)
+  if constexpr (is_arch<A, xsimd::avx512f>)
+    return batch(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)))));
+#endif
+#if defined(__AVX2__)
+  if constexpr (is_arch<A, xsimd::avx2>)
+    return batch(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)))));
+#endif
+#if defined(__SSE2__)
+  if constexpr (is_arch<A, xsimd::sse2>) {
+    std::int32_t four;
+    std::memcpy(&four, p, 4);
+    const __m128i zero = _mm_setzero_si128();
+    return batch(_mm_cvtepi32_ps(_mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(four), zero), zero)));
+  }
+#endif
+  return batch::load_unaligned(p);  // xsimd converting load
+}
+
+/// Stores batch<float, A>::size codes at p, one byte each. Every lane of u must
+/// hold an integer in [0, 255] (the clamped code), so conversion is exact.
+template <class A>
+LOWBIT_ALWAYS_INLINE void store_f32_as_u8(const xsimd::batch<float, A>& u, std::uint8_t* p) noexcept {
+#if defined(__AVX512F__)
+  if constexpr (is_arch<A, xsimd::avx512f>) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(u)));
+    return;
+  }
+#endif
+#if defined(__AVX2__)
+  if constexpr (is_arch<A, xsimd::avx2>) {
+    const __m256i v = _mm256_cvttps_epi32(u);
+    const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_packus_epi16(w16, w16));  // lanes < 256: exact
+    return;
+  }
+#endif
+#if defined(__SSE2__)
+  if constexpr (is_arch<A, xsimd::sse2>) {
+    const __m128i w16 = _mm_packs_epi32(_mm_cvttps_epi32(u), _mm_setzero_si128());
+    const std::int32_t four = _mm_cvtsi128_si32(_mm_packus_epi16(w16, w16));
+    std::memcpy(p, &four, 4);
+    return;
+  }
+#endif
+  alignas(64) float lanes[xsimd::batch<float, A>::size];
+  u.store_aligned(lanes);
+  for (std::size_t i = 0; i < xsimd::batch<float, A>::size; ++i) p[i] = static_cast<std::uint8_t>(lanes[i]);
+}
+
+/// Smallest lane of x (no NaN lanes).
+template <class A>
+LOWBIT_ALWAYS_INLINE float reduce_min(const xsimd::batch<float, A>& x) noexcept {
+#if defined(__AVX512F__)
+  if constexpr (is_arch<A, xsimd::avx512f>) {
+    const __m512 v = x;
+    const __m256 h =
+        _mm256_min_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+    __m128 q = _mm_min_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    q = _mm_min_ps(q, _mm_movehl_ps(q, q));
+    return _mm_cvtss_f32(_mm_min_ss(q, _mm_shuffle_ps(q, q, 1)));
+  }
+#endif
+#if defined(__AVX__)
+  if constexpr (is_arch<A, xsimd::avx>) {
+    const __m256 v = x;
+    __m128 q = _mm_min_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    q = _mm_min_ps(q, _mm_movehl_ps(q, q));
+    return _mm_cvtss_f32(_mm_min_ss(q, _mm_shuffle_ps(q, q, 1)));
+  }
+#endif
+#if defined(__SSE2__)
+  if constexpr (is_arch<A, xsimd::sse2>) {
+    __m128 q = x;
+    q = _mm_min_ps(q, _mm_movehl_ps(q, q));
+    return _mm_cvtss_f32(_mm_min_ss(q, _mm_shuffle_ps(q, q, 1)));
+  }
+#endif
+  alignas(64) float lanes[xsimd::batch<float, A>::size];
+  x.store_aligned(lanes);
+  return *std::min_element(lanes, lanes + xsimd::batch<float, A>::size);
+}
+
+/// Largest lane of x (no NaN lanes).
+template <class A>
+LOWBIT_ALWAYS_INLINE float reduce_max(const xsimd::batch<float, A>& x) noexcept {
+#if defined(__AVX512F__)
+  if constexpr (is_arch<A, xsimd::avx512f>) {
+    const __m512 v = x;
+    const __m256 h =
+        _mm256_max_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+    __m128 q = _mm_max_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    q = _mm_max_ps(q, _mm_movehl_ps(q, q));
+    return _mm_cvtss_f32(_mm_max_ss(q, _mm_shuffle_ps(q, q, 1)));
+  }
+#endif
+#if defined(__AVX__)
+  if constexpr (is_arch<A, xsimd::avx>) {
+    const __m256 v = x;
+    __m128 q = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    q = _mm_max_ps(q, _mm_movehl_ps(q, q));
+    return _mm_cvtss_f32(_mm_max_ss(q, _mm_shuffle_ps(q, q, 1)));
+  }
+#endif
+#if defined(__SSE2__)
+  if constexpr (is_arch<A, xsimd::sse2>) {
+    __m128 q = x;
+    q = _mm_max_ps(q, _mm_movehl_ps(q, q));
+    return _mm_cvtss_f32(_mm_max_ss(q, _mm_shuffle_ps(q, q, 1)));
+  }
+#endif
+  alignas(64) float lanes[xsimd::batch<float, A>::size];
+  x.store_aligned(lanes);
+  return *std::max_element(lanes, lanes + xsimd::batch<float, A>::size);
+}
+
+/// out[i] = float(in[i]) for i < n, for T = float, fp16 or bf16 (exact).
+template <class T, class A>
+void to_float(const T* in, std::size_t n, float* out) noexcept {
+  std::size_t i = 0;
+  if constexpr (std::is_same_v<T, float>) {
+    std::memcpy(out, in, n * sizeof(float));
+    return;
+  } else {
+    [[maybe_unused]] const auto* bits = reinterpret_cast<const std::uint16_t*>(in);
+    static_assert(sizeof(T) == 2 && std::is_trivially_copyable_v<T>);
+#if defined(__AVX512F__)
+    if constexpr (is_arch<A, xsimd::avx512f>) {
+      for (; i + 16 <= n; i += 16) {
+        const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bits + i));
+        if constexpr (std::is_same_v<T, fp16>)
+          _mm512_storeu_ps(out + i, _mm512_cvtph_ps(h));
+        else
+          _mm512_storeu_si512(out + i, _mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+      }
+    }
+#endif
+#if defined(__AVX2__) && defined(__F16C__)
+    if constexpr (is_arch<A, xsimd::avx2>) {
+      for (; i + 8 <= n; i += 8) {
+        const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bits + i));
+        if constexpr (std::is_same_v<T, fp16>)
+          _mm256_storeu_ps(out + i, _mm256_cvtph_ps(h));
+        else
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+      }
+    }
+#endif
+#if defined(__SSE2__)
+    if constexpr (std::is_same_v<T, bf16> && is_arch<A, xsimd::sse2>) {
+      for (; i + 4 <= n; i += 4) {
+        const __m128i h = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(bits + i));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm_unpacklo_epi16(_mm_setzero_si128(), h));
+      }
+    }
+#endif
+    for (; i < n; ++i) out[i] = float_storage<T>::to_float(in[i]);
+  }
+}
+
+}  // namespace lowbit::kernels::convert_arch

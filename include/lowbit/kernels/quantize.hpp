@@ -1,0 +1,333 @@
+// lowbit: SIMD quantize / dequantize, bit-identical to reference/quantize.hpp.
+//
+// quantize runs in two passes over the input:
+//   1. per group: min / max / finiteness scan (SIMD), then the scalar
+//      compute_group_params of group_params.hpp; all groups are validated and
+//      their scale / zero point kept in a scratch array before anything is written;
+//   2. per row, in blocks of packed_layout::block_codes codes: per element
+//        t = (x - offset) / divisor                          (true division, as the reference)
+//        u = clamp(rne(t) + center, code_lo, code_hi)        (floor(t + r) when stochastic)
+//        u = clamp(rne(t + center), ...)                      (symmetric B = 1: center 1/2)
+//      into a stack buffer of u8 codes, then kernels::pack_row_unchecked.
+// dequantize unpacks a block of codes to a stack buffer (kernels::unpack_row) and
+//        x^ = step * (u - center)            or    x^ = no_contract(step * u) + offset
+// with the reference's operation order, so no FMA contraction changes a bit.
+// The group constants always come from load_group_params on the stored values.
+// A group's elements that do not fill a whole register go through the
+// reference's per-value functions.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "lowbit/config.hpp"
+#include "lowbit/detail/checks.hpp"
+#include "lowbit/detail/no_contract.hpp"
+#include "lowbit/detail/random.hpp"
+#include "lowbit/detail/xsimd_compat.hpp"
+#include "lowbit/group_params.hpp"
+#include "lowbit/kernels/arch/convert_x86.hpp"
+#include "lowbit/kernels/pack.hpp"
+#include "lowbit/layout/quantized_matrix.hpp"
+#include "lowbit/reference/quantize.hpp"
+
+namespace lowbit::kernels {
+namespace quantize_impl {
+
+template <class A>
+using fbatch = xsimd::batch<float, A>;
+
+/// Minimum and maximum of x[0, n), n >= 1. Returns false if an element is NaN
+/// or Inf (lo / hi are then meaningless).
+template <class A>
+bool scan_range(const float* x, std::size_t n, float& lo, float& hi) noexcept {
+  using B = fbatch<A>;
+  constexpr std::size_t lanes = B::size;
+  float slo = std::numeric_limits<float>::infinity(), shi = -slo;
+  bool finite = true;
+  std::size_t i = 0;
+  if (n >= lanes) {
+    // x * 0 is +-0 for finite x and NaN for NaN / Inf; the sum stays 0 or turns NaN.
+    const B zero(0.0f);
+    B v = B::load_unaligned(x);
+    B vlo = v, vhi = v, bad = v * zero;
+    for (i = lanes; i + lanes <= n; i += lanes) {
+      v = B::load_unaligned(x + i);
+      vlo = xsimd::min(vlo, v);
+      vhi = xsimd::max(vhi, v);
+      bad = xsimd::fma(v, zero, bad);
+    }
+    finite = xsimd::all(bad == zero);
+    slo = convert_arch::reduce_min<A>(vlo);
+    shi = convert_arch::reduce_max<A>(vhi);
+  }
+  for (; i < n; ++i) {
+    finite &= std::isfinite(x[i]);
+    slo = std::fmin(slo, x[i]);
+    shi = std::fmax(shi, x[i]);
+  }
+  lo = slo;
+  hi = shi;
+  return finite;
+}
+
+/// Throws the reference's error for the first non-finite element of row r,
+/// searching from column c.
+[[noreturn]] inline void fail_first_non_finite(const float* row, std::size_t r, std::size_t c, std::size_t cols) {
+  for (; c < cols; ++c)
+    if (!std::isfinite(row[c])) detail::fail_non_finite(row[c], r, c);
+  detail::fail("quantize: internal error, non-finite value not found");
+}
+
+/// The stochastic-rounding noise of columns c0 .. c0 + lanes - 1 of a row with
+/// key `key` (detail/random.hpp, lane by lane in 32-bit integer arithmetic).
+template <class A>
+struct noise_generator {
+  using U = xsimd::batch<std::uint32_t, A>;
+  using I = xsimd::batch<std::int32_t, A>;
+  static constexpr std::size_t lanes = U::size;
+
+  U key;
+  U lane_index;
+
+  explicit noise_generator(std::uint32_t k) noexcept : key(k) {
+    alignas(64) std::array<std::uint32_t, lanes> iota{};
+    for (std::size_t i = 0; i < lanes; ++i) iota[i] = static_cast<std::uint32_t>(i);
+    lane_index = U::load_aligned(iota.data());
+  }
+
+  static LOWBIT_ALWAYS_INLINE U fmix32(U h) noexcept {
+    h ^= h >> 16;
+    h *= U(0x85ebca6bu);
+    h ^= h >> 13;
+    h *= U(0xc2b2ae35u);
+    h ^= h >> 16;
+    return h;
+  }
+
+  /// r = (fmix32(key ^ (0x85ebca6b * col + 0x27d4eb2f)) >> 8) * 2^-24
+  LOWBIT_ALWAYS_INLINE fbatch<A> operator()(std::uint32_t c0) const noexcept {
+    const U col = U(c0) + lane_index;
+    const U h = fmix32(key ^ (col * U(0x85ebca6bu) + U(0x27d4eb2fu)));
+    const I top = detail::simd::bitcast<std::int32_t>(h >> 8);  // < 2^24: exact in float
+    return xsimd::batch_cast<float>(top) * fbatch<A>(5.9604644775390625e-8f);
+  }
+};
+
+/// Per-element quantization with one group's constants.
+template <Scheme S, class A>
+struct code_kernel {
+  using B = fbatch<A>;
+  B divisor, offset, center, code_lo, code_hi;
+
+  explicit code_kernel(const group_params<S>& p) noexcept
+      : divisor(p.divisor), offset(p.offset), center(p.center), code_lo(p.code_lo), code_hi(p.code_hi) {}
+
+  /// Codes of x as floats; r is the noise (ignored by round_to_nearest_even).
+  LOWBIT_ALWAYS_INLINE B operator()(B x, [[maybe_unused]] B r) const noexcept {
+    B t;
+    if constexpr (S::has_float_offset)
+      t = (x - offset) / divisor;
+    else
+      t = x / divisor;  // offset is 0 and x - 0 == x
+    B u;
+    if constexpr (detail::integer_center<S>) {
+      if constexpr (S::is_stochastic)
+        u = xsimd::floor(t + r) + center;
+      else
+        u = xsimd::nearbyint(t) + center;
+    } else {
+      const B v = t + center;
+      if constexpr (S::is_stochastic)
+        u = xsimd::floor(v + r);
+      else
+        u = xsimd::nearbyint(v);
+    }
+    return xsimd::min(xsimd::max(u, code_lo), code_hi);
+  }
+};
+
+/// Codes of x[0, n) (columns c0 .. c0 + n - 1 of a row) with one group's parameters.
+template <Scheme S, class A>
+LOWBIT_ALWAYS_INLINE void quantize_span(const float* x, std::size_t n, const group_params<S>& p,
+                                        [[maybe_unused]] const noise_generator<A>& noise, std::uint32_t key,
+                                        std::uint32_t c0, std::uint8_t* codes) noexcept {
+  using B = fbatch<A>;
+  constexpr std::size_t lanes = B::size;
+  const code_kernel<S, A> k(p);
+  std::size_t i = 0;
+  for (; i + lanes <= n; i += lanes) {
+    B r(0.0f);
+    if constexpr (S::is_stochastic) r = noise(c0 + static_cast<std::uint32_t>(i));
+    convert_arch::store_f32_as_u8<A>(k(B::load_unaligned(x + i), r), codes + i);
+  }
+  for (; i < n; ++i) {
+    const auto c = c0 + static_cast<std::uint32_t>(i);
+    const float r = S::is_stochastic ? detail::stochastic_uniform(key, c) : 0.0f;
+    codes[i] = reference::quantize_value<S>(x[i], p, r);
+  }
+}
+
+/// x^ of codes[0, n) with one group's parameters.
+template <Scheme S, class A>
+LOWBIT_ALWAYS_INLINE void dequantize_span(const std::uint8_t* codes, std::size_t n, const group_params<S>& p,
+                                          float* out) noexcept {
+  using B = fbatch<A>;
+  constexpr std::size_t lanes = B::size;
+  const B step(p.step);
+  std::size_t i = 0;
+  if constexpr (S::has_float_offset) {
+    const B offset(p.offset);
+    for (; i + lanes <= n; i += lanes) {
+      const B u = convert_arch::load_u8_as_f32<A>(codes + i);
+      (detail::no_contract(step * u) + offset).store_unaligned(out + i);
+    }
+  } else {
+    const B center(p.center);
+    for (; i + lanes <= n; i += lanes) {
+      const B u = convert_arch::load_u8_as_f32<A>(codes + i);
+      (step * (u - center)).store_unaligned(out + i);
+    }
+  }
+  for (; i < n; ++i) out[i] = reference::dequantize_value<S>(codes[i], p);
+}
+
+/// Validates x and computes every group's stored scale and zero point, in the
+/// reference's order (so the same error is thrown for the same input).
+template <Scheme S, class A>
+void compute_stored_params(const float* x, std::size_t rows, std::size_t cols, typename S::scale_type* scales,
+                           zero_point_storage_t<S>* zero_points) {
+  const matrix_layout<S> l{rows, cols};
+  const std::size_t glen = l.group_length(), groups = l.groups_per_row();
+  float tlo = std::numeric_limits<float>::infinity(), thi = -tlo;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* row = x + r * cols;
+    for (std::size_t g = 0; g < groups; ++g) {
+      const std::size_t c = g * glen, n = std::min(cols - c, glen);
+      float lo, hi;
+      if (!scan_range<A>(row + c, n, lo, hi)) fail_first_non_finite(row, r, c, cols);
+      if constexpr (S::granularity == granularity_kind::tensor) {
+        tlo = std::fmin(tlo, lo);
+        thi = std::fmax(thi, hi);
+      } else {
+        const auto p = compute_group_params<S>(lo, hi, r, g);
+        scales[r * groups + g] = p.scale;
+        if constexpr (S::has_zero_point) zero_points[r * groups + g] = p.zero_point;
+      }
+    }
+  }
+  if constexpr (S::granularity == granularity_kind::tensor) {
+    const auto p = compute_group_params<S>(tlo, thi);
+    scales[0] = p.scale;
+    if constexpr (S::has_zero_point) zero_points[0] = p.zero_point;
+  }
+}
+
+template <Scheme S>
+LOWBIT_ALWAYS_INLINE group_params<S> stored_params(const typename S::scale_type* scales,
+                                                   [[maybe_unused]] const zero_point_storage_t<S>* zero_points,
+                                                   std::size_t i) noexcept {
+  if constexpr (S::has_zero_point)
+    return load_group_params<S>(scales[i], zero_points[i]);
+  else
+    return load_group_params<S>(scales[i]);
+}
+
+/// Calls f(c, n, param_index) for each run [c, c + n) of columns of row r in
+/// [b0, b1) that shares one group's parameters.
+template <Scheme S, class F>
+LOWBIT_ALWAYS_INLINE void for_each_span(const matrix_layout<S>& l, std::size_t r, std::size_t b0, std::size_t b1,
+                                        F&& f) {
+  if constexpr (S::granularity == granularity_kind::group) {
+    constexpr std::size_t G = S::group_size;
+    const std::size_t base = r * l.groups_per_row();
+    for (std::size_t c = b0; c < b1;) {
+      const std::size_t g = c / G, end = std::min(b1, (g + 1) * G);
+      f(c, end - c, base + g);
+      c = end;
+    }
+  } else {
+    f(b0, b1 - b0, S::granularity == granularity_kind::tensor ? std::size_t{0} : r);
+  }
+}
+
+}  // namespace quantize_impl
+
+/// Quantizes the row-major rows x cols matrix x into `out` (shape must match),
+/// bit-identical to reference::quantize. All input is checked before anything
+/// is written: on NaN/Inf or a scale the scheme's storage cannot hold,
+/// lowbit::error is thrown and `out` is untouched.
+template <Scheme S, class Arch = xsimd::default_arch>
+void quantize(const float* x, std::size_t rows, std::size_t cols, quantized_view<S> out,
+              const quantize_options& options = {}) {
+  using namespace quantize_impl;
+  using L = typename matrix_layout<S>::packing;
+  detail::check_shape(out, rows, cols, "quantize");
+  detail::check_fp32(x, rows, cols, "quantize", "input");
+  if (out.empty()) return;
+  const matrix_layout<S> l{rows, cols};
+
+  std::vector<typename S::scale_type> scales(l.params_count());
+  std::vector<zero_point_storage_t<S>> zero_points(l.zero_points_count());
+  compute_stored_params<S, Arch>(x, rows, cols, scales.data(), zero_points.data());
+  std::copy(scales.begin(), scales.end(), out.scales());
+  if constexpr (S::has_zero_point) std::copy(zero_points.begin(), zero_points.end(), out.zero_points());
+
+  constexpr std::size_t block = L::block_codes, block_words = L::block_words(L::block_codes);
+  alignas(64) std::uint8_t codes[block];
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* row = x + r * cols;
+    const std::uint32_t key = detail::stochastic_row_key(options.seed, r);
+    const noise_generator<Arch> noise(key);
+    auto* words = out.row_codes(r);
+    for (std::size_t b0 = 0; b0 < cols; b0 += block) {
+      const std::size_t b1 = std::min(cols, b0 + block);
+      for_each_span<S>(l, r, b0, b1, [&](std::size_t c, std::size_t n, std::size_t pi) {
+        const auto p = stored_params<S>(scales.data(), zero_points.data(), pi);
+        quantize_span<S, Arch>(row + c, n, p, noise, key, static_cast<std::uint32_t>(c), codes + (c - b0));
+      });
+      pack_row_unchecked<S::bits, typename S::word_type, Arch>(codes, b1 - b0, words + b0 / block * block_words);
+    }
+  }
+}
+
+/// Quantizes into a new owning quantized_matrix.
+template <Scheme S, class Arch = xsimd::default_arch>
+quantized_matrix<S> quantize(const float* x, std::size_t rows, std::size_t cols, const quantize_options& options = {}) {
+  quantized_matrix<S> q(rows, cols);
+  kernels::quantize<S, Arch>(x, rows, cols, q.view(), options);
+  return q;
+}
+
+/// Writes the rows x cols fp32 matrix q represents to `out` (row-major),
+/// bit-identical to reference::dequantize.
+template <Scheme S, class Arch = xsimd::default_arch>
+void dequantize(const_quantized_view<S> q, float* out) {
+  using namespace quantize_impl;
+  using L = typename matrix_layout<S>::packing;
+  detail::check_fp32(out, q.rows(), q.cols(), "dequantize", "output");
+  if (q.empty()) return;
+  const matrix_layout<S> l = q.layout();
+  const std::size_t cols = q.cols();
+  constexpr std::size_t block = L::block_codes, block_words = L::block_words(L::block_codes);
+  alignas(64) std::uint8_t codes[block];
+  for (std::size_t r = 0; r < q.rows(); ++r) {
+    float* row = out + r * cols;
+    const auto* words = q.row_codes(r);
+    for (std::size_t b0 = 0; b0 < cols; b0 += block) {
+      const std::size_t b1 = std::min(cols, b0 + block);
+      unpack_row<S::bits, typename S::word_type, Arch>(words + b0 / block * block_words, b1 - b0, codes);
+      for_each_span<S>(l, r, b0, b1, [&](std::size_t c, std::size_t n, std::size_t pi) {
+        const auto p = stored_params<S>(q.scales(), q.zero_points(), pi);
+        dequantize_span<S, Arch>(codes + (c - b0), n, p, row + c);
+      });
+    }
+  }
+}
+
+}  // namespace lowbit::kernels
