@@ -1,6 +1,6 @@
 // lowbit: the counter-based random numbers stochastic rounding draws.
 //
-//   key(seed, row) = fmix32(lo32(seed) ^ fmix32(hi32(seed) + 0x9e3779b9 * row))
+//   key(seed, row) = fmix32(lo32(seed) ^ fmix32(hi32(seed) + 0x9e3779b9 * lo32(row) + 0x7f4a7c15 * hi32(row)))
 //   bits(key, col) = fmix32(key ^ (0x85ebca6b * col + 0x27d4eb2f))
 //   r              = (bits >> 8) * 2^-24                  in [0, 1)
 // fmix32 is the MurmurHash3 finalizer. All arithmetic is mod 2^32 so a SIMD

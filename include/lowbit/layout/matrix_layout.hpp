@@ -14,7 +14,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <string>
 #include <type_traits>
+
+#include "lowbit/error.hpp"
 
 #include "lowbit/layout/packed_layout.hpp"
 #include "lowbit/policy/scheme.hpp"
@@ -35,6 +39,14 @@ struct matrix_layout {
   std::size_t cols = 0;
 
   constexpr bool empty() const noexcept { return rows == 0 || cols == 0; }
+
+  /// Throws lowbit::error if the byte sizes of a rows x cols matrix would overflow
+  /// std::size_t (dimensions read from an untrusted file header, say).
+  static void check_fits(std::size_t rows, std::size_t cols) {
+    if (cols != 0 && rows > std::numeric_limits<std::size_t>::max() / 64 / (cols + 64))
+      detail::fail("a " + std::to_string(rows) + "x" + std::to_string(cols) +
+                   " matrix is too large: its byte sizes overflow std::size_t");
+  }
   constexpr std::size_t row_words() const noexcept { return packing::row_words(cols); }
   constexpr std::size_t code_words() const noexcept { return empty() ? 0 : rows * row_words(); }
 
@@ -75,6 +87,7 @@ struct matrix_layout {
   }
   constexpr std::size_t scales_offset() const noexcept { return align_up(code_bytes()); }
   constexpr std::size_t zero_points_offset() const noexcept { return align_up(scales_offset() + scale_bytes()); }
+  /// For symmetric schemes this includes the padding up to zero_points_offset().
   constexpr std::size_t total_bytes() const noexcept { return zero_points_offset() + zero_point_bytes(); }
 
   /// Storage bits per weight, scales and zero points included.

@@ -42,6 +42,7 @@ class basic_quantized_view {
   basic_quantized_view(std::size_t rows, std::size_t cols, ptr<word_type> codes, ptr<scale_type> scales,
                        ptr<zero_point_type> zero_points = nullptr)
       : layout_{rows, cols}, codes_(codes), scales_(scales), zero_points_(zero_points) {
+    matrix_layout<S>::check_fits(rows, cols);
     detail::check_array(codes, layout_.code_words(), "codes");
     detail::check_array(scales, layout_.params_count(), "scales");
     detail::check_array(zero_points, layout_.zero_points_count(), "zero points");
@@ -52,6 +53,7 @@ class basic_quantized_view {
   /// A view over one buffer in the blob layout of matrix_layout<S> (codes, then
   /// scales and zero points at 64-byte aligned offsets). `bytes` must cover total_bytes().
   static basic_quantized_view from_blob(std::size_t rows, std::size_t cols, ptr<void> blob, std::size_t bytes) {
+    matrix_layout<S>::check_fits(rows, cols);
     const matrix_layout<S> l{rows, cols};
     if (bytes < l.total_bytes())
       detail::fail("blob of " + std::to_string(bytes) + " bytes is smaller than the " +
@@ -102,7 +104,7 @@ class quantized_matrix {
   quantized_matrix() = default;
   /// Allocates storage for rows x cols (contents zero until quantized into).
   quantized_matrix(std::size_t rows, std::size_t cols)
-      : layout_{rows, cols},
+      : layout_{(matrix_layout<S>::check_fits(rows, cols), rows), cols},
         codes_(layout_.code_words()),
         scales_(layout_.params_count()),
         zero_points_(layout_.zero_points_count()) {}

@@ -79,23 +79,12 @@ struct fp16 {
   }
   operator float() const noexcept { return to_float(bits); }
 
-  static std::uint16_t from_float(float f) noexcept {
-#if defined(__F16C__)
-    return static_cast<std::uint16_t>(_cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-#else
-    return detail::fp16_bits_from_float_scalar(f);
-#endif
-  }
-  static float to_float(std::uint16_t b) noexcept {
-#if defined(__F16C__)
-    return _cvtsh_ss(b);
-#else
-    return detail::fp16_bits_to_float_scalar(b);
-#endif
-  }
-  friend constexpr bool operator==(fp16 a, fp16 b) noexcept {
-    return a.bits == b.bits;
-  }
+  // Scalar conversions are exact integer code, identical in every translation
+  // unit (a non-template inline function must not differ with -m flags: ODR).
+  // Bulk conversions in kernels/ use F16C / AVX-512 per Arch.
+  static constexpr std::uint16_t from_float(float f) noexcept { return detail::fp16_bits_from_float_scalar(f); }
+  static constexpr float to_float(std::uint16_t b) noexcept { return detail::fp16_bits_to_float_scalar(b); }
+  friend constexpr bool operator==(fp16 a, fp16 b) noexcept { return a.bits == b.bits; }
 };
 
 /// bfloat16: float's 8-bit exponent with 8 significant bits.
