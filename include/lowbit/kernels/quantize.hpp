@@ -42,6 +42,17 @@ namespace quantize_impl {
 template <class A>
 using fbatch = xsimd::batch<float, A>;
 
+/// S with float scales (and a float offset in place of an fp16 / bf16 one):
+/// load_group_params of this scheme on the exact float values of S's stored
+/// parameters gives the same kernel constants, without a scalar fp16 / bf16
+/// decode per group.
+template <Scheme S>
+using float_param_scheme =
+    basic_scheme<typename S::mode_policy, typename S::width_policy, typename S::granularity_policy,
+                 typename S::word_policy, scale<float>,
+                 std::conditional_t<S::has_float_offset, zero_point<float>, typename S::zero_point_policy>,
+                 typename S::rounding_policy>;
+
 /// Minimum and maximum of x[0, n), n >= 1. Returns false if an element is NaN
 /// or Inf (lo / hi are then meaningless).
 template <class A>
@@ -74,14 +85,6 @@ bool scan_range(const float* x, std::size_t n, float& lo, float& hi) noexcept {
   lo = slo;
   hi = shi;
   return finite;
-}
-
-/// Throws the reference's error for the first non-finite element of row r,
-/// searching from column c.
-[[noreturn]] inline void fail_first_non_finite(const float* row, std::size_t r, std::size_t c, std::size_t cols) {
-  for (; c < cols; ++c)
-    if (!std::isfinite(row[c])) detail::fail_non_finite(row[c], r, c);
-  detail::fail("quantize: internal error, non-finite value not found");
 }
 
 /// The stochastic-rounding noise of columns c0 .. c0 + lanes - 1 of a row with
@@ -154,12 +157,12 @@ struct code_kernel {
 
 /// Codes of x[0, n) (columns c0 .. c0 + n - 1 of a row) with one group's parameters.
 template <Scheme S, class A>
-LOWBIT_ALWAYS_INLINE void quantize_span(const float* x, std::size_t n, const group_params<S>& p,
+LOWBIT_ALWAYS_INLINE void quantize_span(const float* x, std::size_t n, const group_params<float_param_scheme<S>>& p,
                                         [[maybe_unused]] const noise_generator<A>& noise, std::uint32_t key,
                                         std::uint32_t c0, std::uint8_t* codes) noexcept {
   using B = fbatch<A>;
   constexpr std::size_t lanes = B::size;
-  const code_kernel<S, A> k(p);
+  const code_kernel<float_param_scheme<S>, A> k(p);
   std::size_t i = 0;
   for (; i + lanes <= n; i += lanes) {
     B r(0.0f);
@@ -169,14 +172,14 @@ LOWBIT_ALWAYS_INLINE void quantize_span(const float* x, std::size_t n, const gro
   for (; i < n; ++i) {
     const auto c = c0 + static_cast<std::uint32_t>(i);
     const float r = S::is_stochastic ? detail::stochastic_uniform(key, c) : 0.0f;
-    codes[i] = reference::quantize_value<S>(x[i], p, r);
+    codes[i] = reference::quantize_value<float_param_scheme<S>>(x[i], p, r);
   }
 }
 
 /// x^ of codes[0, n) with one group's parameters.
 template <Scheme S, class A>
-LOWBIT_ALWAYS_INLINE void dequantize_span(const std::uint8_t* codes, std::size_t n, const group_params<S>& p,
-                                          float* out) noexcept {
+LOWBIT_ALWAYS_INLINE void dequantize_span(const std::uint8_t* codes, std::size_t n,
+                                          const group_params<float_param_scheme<S>>& p, float* out) noexcept {
   using B = fbatch<A>;
   constexpr std::size_t lanes = B::size;
   const B step(p.step);
@@ -194,7 +197,45 @@ LOWBIT_ALWAYS_INLINE void dequantize_span(const std::uint8_t* codes, std::size_t
       (step * (u - center)).store_unaligned(out + i);
     }
   }
-  for (; i < n; ++i) out[i] = reference::dequantize_value<S>(codes[i], p);
+  for (; i < n; ++i) out[i] = reference::dequantize_value<float_param_scheme<S>>(codes[i], p);
+}
+
+/// Minimum and maximum of every group of one row into lo[g], hi[g]. Returns
+/// false if the row holds a NaN or Inf (lo / hi are then meaningless).
+template <Scheme S, class A>
+bool scan_row(const float* row, std::size_t cols, float* lo, float* hi) noexcept {
+  using B = fbatch<A>;
+  constexpr std::size_t lanes = B::size;
+  if constexpr (S::granularity == granularity_kind::group && S::group_size % lanes == 0) {
+    // Whole registers per group: unrolled, one finiteness test per row.
+    constexpr std::size_t G = S::group_size, regs = G / lanes;
+    const B zero(0.0f);
+    B bad = zero;
+    const std::size_t full = cols / G;
+    for (std::size_t g = 0; g < full; ++g) {
+      const float* x = row + g * G;
+      B vlo = B::load_unaligned(x), vhi = vlo;
+      bad = xsimd::fma(vlo, zero, bad);
+      for (std::size_t k = 1; k < regs; ++k) {
+        const B v = B::load_unaligned(x + k * lanes);
+        vlo = xsimd::min(vlo, v);
+        vhi = xsimd::max(vhi, v);
+        bad = xsimd::fma(v, zero, bad);
+      }
+      lo[g] = convert_arch::reduce_min<A>(vlo);
+      hi[g] = convert_arch::reduce_max<A>(vhi);
+    }
+    bool finite = xsimd::all(bad == zero);
+    if (full * G < cols) finite &= scan_range<A>(row + full * G, cols - full * G, lo[full], hi[full]);
+    return finite;
+  } else {
+    const matrix_layout<S> l{1, cols};
+    const std::size_t glen = l.group_length();
+    bool finite = true;
+    for (std::size_t g = 0; g < l.groups_per_row(); ++g)
+      finite &= scan_range<A>(row + g * glen, std::min(cols - g * glen, glen), lo[g], hi[g]);
+    return finite;
+  }
 }
 
 /// Validates x and computes every group's stored scale and zero point, in the
@@ -204,22 +245,31 @@ void compute_stored_params(const float* x, std::size_t rows, std::size_t cols, t
                            zero_point_storage_t<S>* zero_points) {
   const matrix_layout<S> l{rows, cols};
   const std::size_t glen = l.group_length(), groups = l.groups_per_row();
+  std::vector<float> lo(groups), hi(groups);
   float tlo = std::numeric_limits<float>::infinity(), thi = -tlo;
   for (std::size_t r = 0; r < rows; ++r) {
     const float* row = x + r * cols;
-    for (std::size_t g = 0; g < groups; ++g) {
-      const std::size_t c = g * glen, n = std::min(cols - c, glen);
-      float lo, hi;
-      if (!scan_range<A>(row + c, n, lo, hi)) fail_first_non_finite(row, r, c, cols);
-      if constexpr (S::granularity == granularity_kind::tensor) {
-        tlo = std::fmin(tlo, lo);
-        thi = std::fmax(thi, hi);
-      } else {
-        const auto p = compute_group_params<S>(lo, hi, r, g);
+    const bool finite = scan_row<S, A>(row, cols, lo.data(), hi.data());
+    // The groups before the first non-finite value are checked first, as the reference does.
+    std::size_t valid_groups = groups, bad_col = cols;
+    if (!finite) {
+      bad_col = 0;
+      while (std::isfinite(row[bad_col])) ++bad_col;
+      valid_groups = bad_col / glen;
+    }
+    if constexpr (S::granularity == granularity_kind::tensor) {
+      if (finite) {
+        tlo = std::fmin(tlo, lo[0]);
+        thi = std::fmax(thi, hi[0]);
+      }
+    } else {
+      for (std::size_t g = 0; g < valid_groups; ++g) {
+        const auto p = compute_group_params<S>(lo[g], hi[g], r, g);
         scales[r * groups + g] = p.scale;
         if constexpr (S::has_zero_point) zero_points[r * groups + g] = p.zero_point;
       }
     }
+    if (!finite) detail::fail_non_finite(row[bad_col], r, bad_col);
   }
   if constexpr (S::granularity == granularity_kind::tensor) {
     const auto p = compute_group_params<S>(tlo, thi);
@@ -228,31 +278,53 @@ void compute_stored_params(const float* x, std::size_t rows, std::size_t cols, t
   }
 }
 
-template <Scheme S>
-LOWBIT_ALWAYS_INLINE group_params<S> stored_params(const typename S::scale_type* scales,
-                                                   [[maybe_unused]] const zero_point_storage_t<S>* zero_points,
-                                                   std::size_t i) noexcept {
-  if constexpr (S::has_zero_point)
-    return load_group_params<S>(scales[i], zero_points[i]);
-  else
-    return load_group_params<S>(scales[i]);
-}
+/// The stored parameters of one row, converted to float in bulk.
+template <Scheme S, class A>
+class row_params {
+ public:
+  using FS = float_param_scheme<S>;
 
-/// Calls f(c, n, param_index) for each run [c, c + n) of columns of row r in
-/// [b0, b1) that shares one group's parameters.
+  explicit row_params(const matrix_layout<S>& l) : scale_(l.groups_per_row()), zero_point_(l.groups_per_row()) {}
+
+  /// Loads the parameters row r uses (per_tensor: the one set, every row).
+  void load(const typename S::scale_type* scales, [[maybe_unused]] const zero_point_storage_t<S>* zero_points,
+            std::size_t r) {
+    const std::size_t n = scale_.size();
+    const std::size_t at = S::granularity == granularity_kind::tensor ? 0 : r * n;
+    if (S::granularity == granularity_kind::tensor && r > 0) return;
+    convert_arch::to_float<typename S::scale_type, A>(scales + at, n, scale_.data());
+    if constexpr (S::has_float_offset)
+      convert_arch::to_float<typename S::zero_point_type, A>(zero_points + at, n, zero_point_.data());
+    else if constexpr (S::has_integer_zero_point)
+      std::copy(zero_points + at, zero_points + at + n, zero_point_.data());
+  }
+
+  /// Kernel constants of group g of the row.
+  LOWBIT_ALWAYS_INLINE group_params<FS> operator[](std::size_t g) const noexcept {
+    if constexpr (S::has_zero_point)
+      return load_group_params<FS>(scale_[g], zero_point_[g]);
+    else
+      return load_group_params<FS>(scale_[g]);
+  }
+
+ private:
+  std::vector<float> scale_;
+  std::vector<zero_point_storage_t<FS>> zero_point_;
+};
+
+/// Calls f(c, n, g) for each run [c, c + n) of columns of [b0, b1) that shares
+/// the parameters of group g of the row (g = 0 unless per_group).
 template <Scheme S, class F>
-LOWBIT_ALWAYS_INLINE void for_each_span(const matrix_layout<S>& l, std::size_t r, std::size_t b0, std::size_t b1,
-                                        F&& f) {
+LOWBIT_ALWAYS_INLINE void for_each_span(std::size_t b0, std::size_t b1, F&& f) {
   if constexpr (S::granularity == granularity_kind::group) {
     constexpr std::size_t G = S::group_size;
-    const std::size_t base = r * l.groups_per_row();
     for (std::size_t c = b0; c < b1;) {
       const std::size_t g = c / G, end = std::min(b1, (g + 1) * G);
-      f(c, end - c, base + g);
+      f(c, end - c, g);
       c = end;
     }
   } else {
-    f(b0, b1 - b0, S::granularity == granularity_kind::tensor ? std::size_t{0} : r);
+    f(b0, b1 - b0, std::size_t{0});
   }
 }
 
@@ -280,16 +352,17 @@ void quantize(const float* x, std::size_t rows, std::size_t cols, quantized_view
 
   constexpr std::size_t block = L::block_codes, block_words = L::block_words(L::block_codes);
   alignas(64) std::uint8_t codes[block];
+  row_params<S, Arch> params(l);
   for (std::size_t r = 0; r < rows; ++r) {
     const float* row = x + r * cols;
     const std::uint32_t key = detail::stochastic_row_key(options.seed, r);
     const noise_generator<Arch> noise(key);
+    params.load(scales.data(), zero_points.data(), r);
     auto* words = out.row_codes(r);
     for (std::size_t b0 = 0; b0 < cols; b0 += block) {
       const std::size_t b1 = std::min(cols, b0 + block);
-      for_each_span<S>(l, r, b0, b1, [&](std::size_t c, std::size_t n, std::size_t pi) {
-        const auto p = stored_params<S>(scales.data(), zero_points.data(), pi);
-        quantize_span<S, Arch>(row + c, n, p, noise, key, static_cast<std::uint32_t>(c), codes + (c - b0));
+      for_each_span<S>(b0, b1, [&](std::size_t c, std::size_t n, std::size_t g) {
+        quantize_span<S, Arch>(row + c, n, params[g], noise, key, static_cast<std::uint32_t>(c), codes + (c - b0));
       });
       pack_row_unchecked<S::bits, typename S::word_type, Arch>(codes, b1 - b0, words + b0 / block * block_words);
     }
@@ -316,15 +389,16 @@ void dequantize(const_quantized_view<S> q, float* out) {
   const std::size_t cols = q.cols();
   constexpr std::size_t block = L::block_codes, block_words = L::block_words(L::block_codes);
   alignas(64) std::uint8_t codes[block];
+  row_params<S, Arch> params(l);
   for (std::size_t r = 0; r < q.rows(); ++r) {
     float* row = out + r * cols;
     const auto* words = q.row_codes(r);
+    params.load(q.scales(), q.zero_points(), r);
     for (std::size_t b0 = 0; b0 < cols; b0 += block) {
       const std::size_t b1 = std::min(cols, b0 + block);
       unpack_row<S::bits, typename S::word_type, Arch>(words + b0 / block * block_words, b1 - b0, codes);
-      for_each_span<S>(l, r, b0, b1, [&](std::size_t c, std::size_t n, std::size_t pi) {
-        const auto p = stored_params<S>(q.scales(), q.zero_points(), pi);
-        dequantize_span<S, Arch>(codes + (c - b0), n, p, row + c);
+      for_each_span<S>(b0, b1, [&](std::size_t c, std::size_t n, std::size_t g) {
+        dequantize_span<S, Arch>(codes + (c - b0), n, params[g], row + c);
       });
     }
   }

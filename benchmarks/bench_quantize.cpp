@@ -1,0 +1,185 @@
+// Quantize / dequantize kernels (kernels/quantize.hpp), Bits 1..8, at two sizes:
+//   .../L2    16 x 2048 fp32 (128 KiB) per call, everything resident in L2;
+//   .../DRAM  1024 x 4096 fp32 (16 MiB) per call, rotating over >= 1 GiB of
+//             copies (input and output), so every call streams from DRAM.
+// Counted bytes (bytes_per_second) are the FP32 side: the input of quantize,
+// the output of dequantize; items_per_second is elements/s. fp32_memcpy copies
+// the same fp32 bytes (the baseline to compare against, same binary, same run).
+//
+// Schemes: sym   = symmetric, per_group<32>, fp16 scales (the main line, ~Q4_0)
+//          asym  = asymmetric, per_group<32>, fp16 scales and fp16 offsets (~Q4_1)
+//
+// Floors (AMD Zen 5, ~3.5 GHz, one core, avx512 build; see /work/shared/TOOLCHAIN.md):
+//   dequantize L2:  per 16 outputs (64 B): 1 load + vpmovzxbd + vcvtdq2ps + vsubps
+//                   + vmulps + 1 store ~ 4 vector ALU uops on 4 pipes -> ~1 cycle,
+//                   ~220 GB/s compute; the L2 round trip of the output (~100-170 GB/s)
+//                   and the unpack of the codes bound it first. Per group of 32: one
+//                   scale load + convert, a few scalar ops -> <= 5 % extra.
+//   dequantize DRAM: 16 MiB written to cold lines: write + read-for-ownership,
+//                   ~ half the 34 GB/s read bandwidth -> ~17-25 GB/s of output.
+//   quantize L2:    two passes over the input (validate + params before any write):
+//                   2 x 128 KiB read at ~167 GB/s; per 16 inputs ~10 uops + one
+//                   vdivps (Zen 5 ~ 1 per 4-5 cycles for zmm) -> division bound at
+//                   ~3.5 G/4.5 * 16 * 4 B ~ 50 GB/s; per group of 32 the scalar
+//                   compute_group_params (double divide, fp16 round-up) ~ 20-40 cycles
+//                   -> ~15-25 GB/s: the group parameters are the floor.
+//   quantize DRAM:  the input is read twice (16 MiB does not stay cached between the
+//                   passes) -> ~34 / 2 = 17 GB/s.
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "bench_common.hpp"
+#include "lowbit/kernels/quantize.hpp"
+#include "lowbit/reference/quantize.hpp"
+
+namespace {
+
+using lowbit_bench::buffer;
+using lowbit_bench::rotation;
+
+struct shape {
+  std::size_t rows, cols;
+  std::size_t elements() const noexcept { return rows * cols; }
+  std::size_t fp32_bytes() const noexcept { return rows * cols * sizeof(float); }
+};
+constexpr shape l2_shape{16, 2048};
+constexpr shape dram_shape{1024, 4096};
+
+template <int B>
+using sym = lowbit::scheme<lowbit::bits<B>, lowbit::symmetric, lowbit::per_group<32>, lowbit::scale<lowbit::fp16>>;
+template <int B>
+using asym = lowbit::scheme<lowbit::bits<B>, lowbit::asymmetric, lowbit::per_group<32>, lowbit::scale<lowbit::fp16>,
+                            lowbit::zero_point<lowbit::fp16>>;
+
+// Input bytes & 0x3F: fp32 patterns in [0, ~0.8] (finite, positive; mixed
+// magnitudes per group); as fp16 scales or offsets: finite, < 2, so dequantized
+// values never go subnormal (no FP assists).
+constexpr std::uint8_t fill_mask = 0x3F;
+
+void set_counters(benchmark::State& state, const shape& sh) {
+  const auto iters = static_cast<std::int64_t>(state.iterations());
+  state.SetBytesProcessed(iters * static_cast<std::int64_t>(sh.fp32_bytes()));
+  state.SetItemsProcessed(iters * static_cast<std::int64_t>(sh.elements()));
+}
+
+template <class S, bool Reference = false>
+void bench_quantize(benchmark::State& state, bool dram) {
+  const shape sh = dram ? dram_shape : l2_shape;
+  const lowbit::matrix_layout<S> l{sh.rows, sh.cols};
+  auto call = [&](const std::uint8_t* in, std::uint8_t* out) {
+    const auto x = reinterpret_cast<const float*>(in);
+    const auto view = lowbit::quantized_view<S>::from_blob(sh.rows, sh.cols, out, l.total_bytes());
+    if constexpr (Reference)
+      lowbit::reference::quantize<S>(x, sh.rows, sh.cols, view);
+    else
+      lowbit::kernels::quantize<S>(x, sh.rows, sh.cols, view);
+    benchmark::DoNotOptimize(out);
+    benchmark::ClobberMemory();
+  };
+  if (dram) {
+    const rotation r(sh.fp32_bytes(), l.total_bytes());
+    r.fill_inputs(sh.fp32_bytes(), fill_mask, "quantize-bench");
+    std::size_t i = 0;
+    for (auto _ : state) {
+      call(r.in(i), r.out(i));
+      if (++i == r.count()) i = 0;
+    }
+    state.counters["copies"] = static_cast<double>(r.count());
+  } else {
+    const buffer in(sh.fp32_bytes()), out(l.total_bytes());
+    lowbit_bench::fill_random(in.data(), sh.fp32_bytes(), fill_mask, 7);
+    for (auto _ : state) call(in.data(), out.data());
+  }
+  set_counters(state, sh);
+  state.SetLabel("bytes=fp32 in");
+}
+
+template <class S>
+void bench_dequantize(benchmark::State& state, bool dram) {
+  const shape sh = dram ? dram_shape : l2_shape;
+  const lowbit::matrix_layout<S> l{sh.rows, sh.cols};
+  auto call = [&](const std::uint8_t* in, std::uint8_t* out) {
+    const auto q = lowbit::const_quantized_view<S>::from_blob(sh.rows, sh.cols, in, l.total_bytes());
+    lowbit::kernels::dequantize<S>(q, reinterpret_cast<float*>(out));
+    benchmark::DoNotOptimize(out);
+    benchmark::ClobberMemory();
+  };
+  if (dram) {
+    const rotation r(l.total_bytes(), sh.fp32_bytes());
+    r.fill_inputs(l.total_bytes(), fill_mask, "dequantize-bench");
+    std::size_t i = 0;
+    for (auto _ : state) {
+      call(r.in(i), r.out(i));
+      if (++i == r.count()) i = 0;
+    }
+    state.counters["copies"] = static_cast<double>(r.count());
+  } else {
+    const buffer in(l.total_bytes()), out(sh.fp32_bytes());
+    lowbit_bench::fill_random(in.data(), l.total_bytes(), fill_mask, 7);
+    for (auto _ : state) call(in.data(), out.data());
+  }
+  set_counters(state, sh);
+  state.SetLabel("bytes=fp32 out");
+}
+
+void bench_memcpy(benchmark::State& state, bool dram) {
+  const shape sh = dram ? dram_shape : l2_shape;
+  const std::size_t bytes = sh.fp32_bytes();
+  if (dram) {
+    const rotation r(bytes, bytes);
+    r.fill_inputs(bytes, fill_mask, "quantize-bench");
+    std::size_t i = 0;
+    for (auto _ : state) {
+      std::memcpy(r.out(i), r.in(i), bytes);
+      benchmark::ClobberMemory();
+      if (++i == r.count()) i = 0;
+    }
+  } else {
+    const buffer in(bytes), out(bytes);
+    for (auto _ : state) {
+      std::memcpy(out.data(), in.data(), bytes);
+      benchmark::ClobberMemory();
+    }
+  }
+  set_counters(state, sh);
+  state.SetLabel("bytes=fp32 copied");
+}
+
+std::string bench_name(const char* op, const char* scheme, int bits, bool dram) {
+  return std::string(op) + "/" + scheme + "_g32_fp16/bits:" + std::to_string(bits) + (dram ? "/DRAM" : "/L2");
+}
+
+template <int... I>
+void register_all(std::integer_sequence<int, I...>) {
+  for (bool dram : {false, true}) {
+    benchmark::RegisterBenchmark((std::string("fp32_memcpy") + (dram ? "/DRAM" : "/L2")).c_str(),
+                                 [dram](benchmark::State& s) { bench_memcpy(s, dram); });
+    (benchmark::RegisterBenchmark(bench_name("dequantize", "sym", I + 1, dram).c_str(),
+                                  [dram](benchmark::State& s) { bench_dequantize<sym<I + 1>>(s, dram); }),
+     ...);
+    (benchmark::RegisterBenchmark(bench_name("quantize", "sym", I + 1, dram).c_str(),
+                                  [dram](benchmark::State& s) { bench_quantize<sym<I + 1>>(s, dram); }),
+     ...);
+    (benchmark::RegisterBenchmark(bench_name("dequantize", "asym", I + 1, dram).c_str(),
+                                  [dram](benchmark::State& s) { bench_dequantize<asym<I + 1>>(s, dram); }),
+     ...);
+    (benchmark::RegisterBenchmark(bench_name("quantize", "asym", I + 1, dram).c_str(),
+                                  [dram](benchmark::State& s) { bench_quantize<asym<I + 1>>(s, dram); }),
+     ...);
+  }
+  benchmark::RegisterBenchmark("reference_quantize/sym_g32_fp16/bits:4/L2",
+                               [](benchmark::State& s) { bench_quantize<sym<4>, true>(s, false); });
+}
+
+const bool registered = [] {
+  register_all(std::make_integer_sequence<int, 8>{});
+  return true;
+}();
+
+}  // namespace
