@@ -14,17 +14,21 @@
 //                   + vmulps + 1 store ~ 4 vector ALU uops on 4 pipes -> ~1 cycle,
 //                   ~220 GB/s compute; the L2 round trip of the output (~100-170 GB/s)
 //                   and the unpack of the codes bound it first. Per group of 32: one
-//                   scale load + convert, a few scalar ops -> <= 5 % extra.
+//                   broadcast of the (bulk-converted) scale, a few scalar ops.
 //   dequantize DRAM: 16 MiB written to cold lines: write + read-for-ownership,
 //                   ~ half the 34 GB/s read bandwidth -> ~17-25 GB/s of output.
 //   quantize L2:    two passes over the input (validate + params before any write):
-//                   2 x 128 KiB read at ~167 GB/s; per 16 inputs ~10 uops + one
-//                   vdivps (Zen 5 ~ 1 per 4-5 cycles for zmm) -> division bound at
-//                   ~3.5 G/4.5 * 16 * 4 B ~ 50 GB/s; per group of 32 the scalar
-//                   compute_group_params (double divide, fp16 round-up) ~ 20-40 cycles
-//                   -> ~15-25 GB/s: the group parameters are the floor.
+//                   2 x 128 KiB read at ~167 GB/s -> ~80 GB/s. Two compute floors:
+//                   - t = x / d must be a true division (bit-identical to the
+//                     reference): vdivps zmm measured 2.9 ns each (one per ~10
+//                     cycles, 16 floats) on this shared machine -> <= 22 GB/s;
+//                   - compute_group_params, the shared scalar group math (double
+//                     divide, fp16 round-up, overflow checks): ~7 ns per group of 32
+//                     measured (perf) -> <= 19 GB/s.
+//                   Together ~1 / (1/22 + 1/19) ~ 10 GB/s before the scan and packing.
 //   quantize DRAM:  the input is read twice (16 MiB does not stay cached between the
-//                   passes) -> ~34 / 2 = 17 GB/s.
+//                   passes) -> ~34 / 2 = 17 GB/s, below the compute floor above.
+// Hot loops checked with objdump: no stack traffic in the per-register loops.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
