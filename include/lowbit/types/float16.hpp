@@ -2,8 +2,9 @@
 //
 // Both are trivially copyable 16-bit storage types with explicit conversion
 // from float (round to nearest, ties to even; NaN stays NaN, overflow goes to
-// Inf) and implicit, exact conversion to float. fp16 uses F16C when the
-// translation unit is built with it, an exact scalar algorithm otherwise.
+// Inf) and implicit, exact conversion to float. These scalar conversions are
+// exact integer algorithms, the same in every translation unit; the bulk
+// conversions in kernels/arch use F16C / AVX-512 per Arch.
 #pragma once
 
 #include <bit>
