@@ -30,43 +30,6 @@
 namespace lowbit::kernels {
 namespace pack_impl {
 
-/// One block of `real` <= 512 codes, scalar (the reference's loops, without the range check).
-template <int Bits, class Word>
-void pack_block_scalar(const std::uint8_t* codes, std::size_t real, Word* out) noexcept {
-  using L = packed_layout<Bits, Word>;
-  const std::size_t padded = L::padded_codes(real);
-  std::fill(out, out + L::block_words(real), Word{0});
-  Word* plane = out;
-  for (std::size_t k = 0; k < L::plane_count; ++k) {
-    const int w = L::plane_width[k];
-    const std::size_t words = L::plane_words(padded, w);
-    const unsigned mask = (1u << w) - 1u;
-    for (std::size_t i = 0; i < real; ++i) {
-      const unsigned slice = (codes[i] >> L::plane_shift[k]) & mask;
-      plane[i % words] |= static_cast<Word>(static_cast<Word>(slice) << (i / words * static_cast<std::size_t>(w)));
-    }
-    plane += words;
-  }
-}
-
-template <int Bits, class Word>
-void unpack_block_scalar(const Word* in, std::size_t real, std::uint8_t* codes) noexcept {
-  using L = packed_layout<Bits, Word>;
-  const std::size_t padded = L::padded_codes(real);
-  std::fill(codes, codes + real, std::uint8_t{0});
-  const Word* plane = in;
-  for (std::size_t k = 0; k < L::plane_count; ++k) {
-    const int w = L::plane_width[k];
-    const std::size_t words = L::plane_words(padded, w);
-    const unsigned mask = (1u << w) - 1u;
-    for (std::size_t i = 0; i < real; ++i) {
-      const auto slice = static_cast<unsigned>(plane[i % words] >> (i / words * static_cast<std::size_t>(w))) & mask;
-      codes[i] = static_cast<std::uint8_t>(codes[i] | (slice << L::plane_shift[k]));
-    }
-    plane += words;
-  }
-}
-
 /// Shifts every byte of x left by D (right by -D if D < 0) as 16-bit lanes:
 /// bits crossing into the neighbour byte must be masked off by the caller.
 template <int D, class A>
@@ -260,7 +223,7 @@ void pack_row_unchecked(const std::uint8_t* codes, std::size_t n, Word* out) noe
   const std::size_t full = n / L::block_codes;
   for (std::size_t b = 0; b < full; ++b) kernel::pack(codes + b * L::block_codes, out + b * block_words);
   if (const std::size_t rest = n % L::block_codes; rest != 0)
-    pack_impl::pack_block_scalar<Bits, Word>(codes + full * L::block_codes, rest, out + full * block_words);
+    reference::pack_block<Bits, Word>(codes + full * L::block_codes, rest, out + full * block_words);
 }
 
 /// Packs n codes into packed_layout<Bits, Word>::row_words(n) words at `out`,
@@ -282,7 +245,7 @@ void unpack_row(const Word* in, std::size_t n, std::uint8_t* codes) noexcept {
   const std::size_t full = n / L::block_codes;
   for (std::size_t b = 0; b < full; ++b) kernel::unpack(in + b * block_words, codes + b * L::block_codes);
   if (const std::size_t rest = n % L::block_codes; rest != 0)
-    pack_impl::unpack_block_scalar<Bits, Word>(in + full * block_words, rest, codes + full * L::block_codes);
+    reference::unpack_block<Bits, Word>(in + full * block_words, rest, codes + full * L::block_codes);
 }
 
 }  // namespace lowbit::kernels

@@ -11,6 +11,47 @@
 
 namespace lowbit::reference {
 
+/// Packs one block of `real` <= 512 codes (each < 2^Bits, unchecked) into
+/// packed_layout<Bits, Word>::block_words(real) words, pad codes 0.
+template <int Bits, class Word>
+void pack_block(const std::uint8_t* codes, std::size_t real, Word* out) noexcept {
+  using L = packed_layout<Bits, Word>;
+  const std::size_t padded = L::padded_codes(real);
+  std::fill(out, out + L::block_words(real), Word{0});
+  Word* plane = out;
+  for (std::size_t k = 0; k < L::plane_count; ++k) {
+    const int w = L::plane_width[k];
+    const std::size_t words = L::plane_words(padded, w);
+    const unsigned mask = (1u << w) - 1u;
+    for (std::size_t i = 0; i < real; ++i) {
+      const unsigned slice = (codes[i] >> L::plane_shift[k]) & mask;
+      const std::size_t slot = i / words;
+      plane[i % words] |= static_cast<Word>(static_cast<Word>(slice) << (slot * static_cast<std::size_t>(w)));
+    }
+    plane += words;
+  }
+}
+
+/// Unpacks one block of `real` <= 512 codes; inverse of pack_block.
+template <int Bits, class Word>
+void unpack_block(const Word* in, std::size_t real, std::uint8_t* codes) noexcept {
+  using L = packed_layout<Bits, Word>;
+  const std::size_t padded = L::padded_codes(real);
+  std::fill(codes, codes + real, std::uint8_t{0});
+  const Word* plane = in;
+  for (std::size_t k = 0; k < L::plane_count; ++k) {
+    const int w = L::plane_width[k];
+    const std::size_t words = L::plane_words(padded, w);
+    const unsigned mask = (1u << w) - 1u;
+    for (std::size_t i = 0; i < real; ++i) {
+      const std::size_t slot = i / words;
+      const auto slice = static_cast<unsigned>(plane[i % words] >> (slot * static_cast<std::size_t>(w))) & mask;
+      codes[i] = static_cast<std::uint8_t>(codes[i] | (slice << L::plane_shift[k]));
+    }
+    plane += words;
+  }
+}
+
 /// Packs n codes (each < 2^Bits) into packed_layout<Bits, Word>::row_words(n)
 /// words at `out`, in the bit-plane layout of packed_layout.hpp. Throws
 /// lowbit::error, before writing, if a code does not fit in Bits bits.
@@ -23,20 +64,7 @@ void pack_row(const std::uint8_t* codes, std::size_t n, Word* out) {
                    std::to_string(Bits) + " bits");
   for (std::size_t begin = 0; begin < n; begin += L::block_codes) {
     const std::size_t real = std::min(L::block_codes, n - begin);
-    const std::size_t padded = L::padded_codes(real);
-    std::fill(out, out + L::block_words(real), Word{0});
-    Word* plane = out;
-    for (std::size_t k = 0; k < L::plane_count; ++k) {
-      const int w = L::plane_width[k];
-      const std::size_t words = L::plane_words(padded, w);
-      const unsigned mask = (1u << w) - 1u;
-      for (std::size_t i = 0; i < real; ++i) {
-        const unsigned slice = (codes[begin + i] >> L::plane_shift[k]) & mask;
-        const std::size_t slot = i / words;
-        plane[i % words] |= static_cast<Word>(static_cast<Word>(slice) << (slot * static_cast<std::size_t>(w)));
-      }
-      plane += words;
-    }
+    pack_block<Bits>(codes + begin, real, out);
     out += L::block_words(real);
   }
 }
@@ -47,20 +75,7 @@ void unpack_row(const Word* in, std::size_t n, std::uint8_t* codes) noexcept {
   using L = packed_layout<Bits, Word>;
   for (std::size_t begin = 0; begin < n; begin += L::block_codes) {
     const std::size_t real = std::min(L::block_codes, n - begin);
-    const std::size_t padded = L::padded_codes(real);
-    std::fill(codes + begin, codes + begin + real, std::uint8_t{0});
-    const Word* plane = in;
-    for (std::size_t k = 0; k < L::plane_count; ++k) {
-      const int w = L::plane_width[k];
-      const std::size_t words = L::plane_words(padded, w);
-      const unsigned mask = (1u << w) - 1u;
-      for (std::size_t i = 0; i < real; ++i) {
-        const std::size_t slot = i / words;
-        const auto slice = static_cast<unsigned>(plane[i % words] >> (slot * static_cast<std::size_t>(w))) & mask;
-        codes[begin + i] = static_cast<std::uint8_t>(codes[begin + i] | (slice << L::plane_shift[k]));
-      }
-      plane += words;
-    }
+    unpack_block<Bits>(in, real, codes + begin);
     in += L::block_words(real);
   }
 }
