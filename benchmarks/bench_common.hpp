@@ -67,6 +67,24 @@ inline void fill_random(std::uint8_t* p, std::size_t n, std::uint8_t mask, std::
   for (; i < n; ++i) p[i] = static_cast<std::uint8_t>((i * 0x5Bu) & mask);
 }
 
+/// Fills n floats with weights-like data: approximately N(0, 0.02^2) (the sum
+/// of four uniforms, Irwin-Hall), and one element in 256 an outlier 20x larger,
+/// as in LLM weight matrices (deterministic, xorshift64*).
+inline void fill_weights(float* p, std::size_t n, std::uint64_t seed) {
+  std::uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
+  constexpr float to_unit = 1.0f / 65536.0f, sigma = 0.02f, sqrt3 = 1.7320508f;
+  for (std::size_t i = 0; i < n; ++i) {
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    const std::uint64_t r = x * 0x2545F4914F6CDD1Dull;
+    float sum = 0.0f;  // four 16-bit uniforms in [0, 1): mean 2, variance 1/3
+    for (int k = 0; k < 4; ++k) sum += static_cast<float>((r >> (16 * k)) & 0xFFFFu) * to_unit;
+    const float z = (sum - 2.0f) * sqrt3;
+    p[i] = z * sigma * ((r >> 56) == 0x5Au ? 20.0f : 1.0f);  // reuses top bits: a 1/256 flag
+  }
+}
+
 /// Rounds up to whole 4 KiB pages, so every copy of a rotation starts page-aligned.
 inline constexpr std::size_t page_round(std::size_t bytes) noexcept {
   return (bytes + 4095) / 4096 * 4096;
@@ -117,6 +135,15 @@ class rotation {
     arena_contents& state = arena_state();
     if (state.filled == key) return;
     for (std::size_t i = 0; i < count_; ++i) fill_random(in(i), in_bytes, mask, i + 1);
+    state.filled = key;
+  }
+
+  /// Every input copy filled with fill_weights (in_bytes / 4 floats).
+  void fill_weight_inputs(std::size_t in_bytes, const std::string& tag) const {
+    const std::string key = tag + "/" + std::to_string(in_bytes) + "/weights";
+    arena_contents& state = arena_state();
+    if (state.filled == key) return;
+    for (std::size_t i = 0; i < count_; ++i) fill_weights(reinterpret_cast<float*>(in(i)), in_bytes / 4, i + 1);
     state.filled = key;
   }
 

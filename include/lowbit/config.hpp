@@ -25,6 +25,8 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define LOWBIT_ALWAYS_INLINE inline __attribute__((always_inline))
+#define LOWBIT_INLINE_LAMBDA __attribute__((always_inline))  // [](...) LOWBIT_INLINE_LAMBDA { ... }
 #else
 #define LOWBIT_ALWAYS_INLINE inline
+#define LOWBIT_INLINE_LAMBDA
 #endif

@@ -28,6 +28,7 @@
 #include <limits>
 #include <string>
 
+#include "lowbit/detail/no_contract.hpp"
 #include "lowbit/error.hpp"
 #include "lowbit/layout/matrix_layout.hpp"
 #include "lowbit/policy/scheme.hpp"
@@ -139,9 +140,10 @@ group_params<S> compute_group_params(float lo, float hi, std::size_t row = 0, st
   detail::derive_kernel_constants(p);
   // Rounding d up can push the outermost grid point of a range that reaches
   // float's limit past FLT_MAX; such a grid cannot be dequantized.
-  // (offset is 0 and center the code of 0 unless there is a float offset)
-  const float top = p.step * (p.code_hi - p.center) + p.offset;
-  const float bottom = p.step * (p.code_lo - p.center) + p.offset;
+  // (offset is 0 and center the code of 0 unless there is a float offset;
+  // the product is rounded on its own, as dequantization rounds it)
+  const float top = detail::no_contract(p.step * (p.code_hi - p.center)) + p.offset;
+  const float bottom = detail::no_contract(p.step * (p.code_lo - p.center)) + p.offset;
   if (!std::isfinite(top) || !std::isfinite(bottom))
     detail::fail_unrepresentable("grid end", double(p.step) * double(p.code_hi - p.center) + double(p.offset),
                                  "fp32 (the scaled grid overflows float)", row, group);

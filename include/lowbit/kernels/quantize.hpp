@@ -1,9 +1,11 @@
 // lowbit: SIMD quantize / dequantize, bit-identical to reference/quantize.hpp.
 //
 // quantize runs in two passes over the input:
-//   1. per group: min / max / finiteness scan (SIMD), then the scalar
-//      compute_group_params of group_params.hpp; all groups are validated and
-//      their scale / zero point kept in a scratch array before anything is written;
+//   1. per row: min / max / finiteness scan of every group (SIMD), then the
+//      parameters of all groups at once, a register of groups at a time
+//      (kernels/group_params.hpp). Every group is validated and its stored
+//      scale / zero point and kernel constants kept in scratch arrays before
+//      anything is written;
 //   2. per row, in blocks of packed_layout::block_codes codes: per element
 //        t = (x - offset) / divisor                          (true division, as the reference)
 //        u = clamp(rne(t) + center, code_lo, code_hi)        (floor(t + r) when stochastic)
@@ -11,8 +13,8 @@
 //      into a stack buffer of u8 codes, then kernels::pack_row_unchecked.
 // dequantize unpacks a block of codes to a stack buffer (kernels::unpack_row) and
 //        x^ = step * (u - center)            or    x^ = no_contract(step * u) + offset
-// with the reference's operation order, so no FMA contraction changes a bit.
-// The group constants always come from load_group_params on the stored values.
+// with the reference's operation order, so no FMA contraction changes a bit;
+// its group constants come from load_group_params on the stored values.
 // A group's elements that do not fill a whole register go through the
 // reference's per-value functions.
 #pragma once
@@ -32,6 +34,7 @@
 #include "lowbit/detail/xsimd_compat.hpp"
 #include "lowbit/group_params.hpp"
 #include "lowbit/kernels/arch/convert_x86.hpp"
+#include "lowbit/kernels/group_params.hpp"
 #include "lowbit/kernels/pack.hpp"
 #include "lowbit/layout/quantized_matrix.hpp"
 #include "lowbit/reference/quantize.hpp"
@@ -63,7 +66,8 @@ bool scan_range(const float* x, std::size_t n, float& lo, float& hi) noexcept {
   bool finite = true;
   std::size_t i = 0;
   if (n >= lanes) {
-    // x * 0 is +-0 for finite x and NaN for NaN / Inf; the sum stays 0 or turns NaN.
+    // x * 0 is +-0 for finite x and NaN for NaN / Inf; the OR of their bits
+    // stays +-0 or turns NaN (an OR, not a sum: no latency chain of adds).
     const B zero(0.0f);
     B v = B::load_unaligned(x);
     B vlo = v, vhi = v, bad = v * zero;
@@ -71,9 +75,9 @@ bool scan_range(const float* x, std::size_t n, float& lo, float& hi) noexcept {
       v = B::load_unaligned(x + i);
       vlo = xsimd::min(vlo, v);
       vhi = xsimd::max(vhi, v);
-      bad = xsimd::fma(v, zero, bad);
+      bad = bad | (v * zero);
     }
-    finite = xsimd::all(bad == zero);
+    finite = xsimd::all(xsimd::abs(bad) == zero);
     slo = convert_arch::reduce_min<A>(vlo);
     shi = convert_arch::reduce_max<A>(vhi);
   }
@@ -122,53 +126,68 @@ struct noise_generator {
   }
 };
 
-/// Per-element quantization with one group's constants.
+/// Per-element quantization with one group's constants: its divisor and its
+/// shift (center of an integer zero point, or float offset; see group_params_out).
+/// t = y / d is a true division, as in the reference (measured: a vdivps per
+/// register costs no more than a multiplication by 1 / d here; the loop is
+/// bound by the other operations).
 template <Scheme S, class A>
 struct code_kernel {
   using B = fbatch<A>;
-  B divisor, offset, center, code_lo, code_hi;
+  static constexpr float symmetric_center = S::bits == 1 ? 0.5f : static_cast<float>(1u << (S::bits - 1));
+  static constexpr float code_lo = S::is_symmetric && S::bits > 1 ? 1.0f : 0.0f;
+  static constexpr float code_hi = static_cast<float>(S::code_max);
 
-  explicit code_kernel(const group_params<S>& p) noexcept
-      : divisor(p.divisor), offset(p.offset), center(p.center), code_lo(p.code_lo), code_hi(p.code_hi) {}
+  B divisor, shift;
+
+  LOWBIT_ALWAYS_INLINE code_kernel(float d, float sh) noexcept
+      : divisor(d), shift(S::is_symmetric ? symmetric_center : sh) {}
+
+  /// The same constants as a group_params, for the reference's per-value function.
+  group_params<float_param_scheme<S>> params() const noexcept {
+    using FS = float_param_scheme<S>;
+    group_params<FS> p;
+    if constexpr (S::has_zero_point)
+      p = load_group_params<FS>(1.0f, static_cast<zero_point_storage_t<FS>>(shift.get(0)));
+    else
+      p = load_group_params<FS>(1.0f);
+    p.divisor = divisor.get(0);
+    return p;
+  }
 
   /// Codes of x as floats; r is the noise (ignored by round_to_nearest_even).
   LOWBIT_ALWAYS_INLINE B operator()(B x, [[maybe_unused]] B r) const noexcept {
-    B t;
-    if constexpr (S::has_float_offset)
-      t = (x - offset) / divisor;
-    else
-      t = x / divisor;  // offset is 0 and x - 0 == x
+    const B t = S::has_float_offset ? (x - shift) / divisor : x / divisor;  // x - 0 == x otherwise
     B u;
     if constexpr (detail::integer_center<S>) {
-      if constexpr (S::is_stochastic)
-        u = xsimd::floor(t + r) + center;
-      else
-        u = xsimd::nearbyint(t) + center;
+      u = S::is_stochastic ? xsimd::floor(t + r) : xsimd::nearbyint(t);
+      // + center: the shift, or 0 for a float offset (rne(t) + 0 only differs
+      // in the sign of a zero, which the clamp to code_lo = 0 removes)
+      if constexpr (!S::has_float_offset) u = u + shift;
     } else {
-      const B v = t + center;
-      if constexpr (S::is_stochastic)
-        u = xsimd::floor(v + r);
-      else
-        u = xsimd::nearbyint(v);
+      const B v = t + shift;
+      u = S::is_stochastic ? xsimd::floor(v + r) : xsimd::nearbyint(v);
     }
-    return xsimd::min(xsimd::max(u, code_lo), code_hi);
+    return xsimd::min(xsimd::max(u, B(code_lo)), B(code_hi));
   }
 };
 
-/// Codes of x[0, n) (columns c0 .. c0 + n - 1 of a row) with one group's parameters.
+/// Codes of x[0, n) (columns c0 .. c0 + n - 1 of a row) with one group's constants.
 template <Scheme S, class A>
-LOWBIT_ALWAYS_INLINE void quantize_span(const float* x, std::size_t n, const group_params<float_param_scheme<S>>& p,
+LOWBIT_ALWAYS_INLINE void quantize_span(const float* x, std::size_t n, float divisor, float shift,
                                         [[maybe_unused]] const noise_generator<A>& noise, std::uint32_t key,
                                         std::uint32_t c0, std::uint8_t* codes) noexcept {
   using B = fbatch<A>;
   constexpr std::size_t lanes = B::size;
-  const code_kernel<float_param_scheme<S>, A> k(p);
+  const code_kernel<S, A> k(divisor, shift);
   std::size_t i = 0;
   for (; i + lanes <= n; i += lanes) {
     B r(0.0f);
     if constexpr (S::is_stochastic) r = noise(c0 + static_cast<std::uint32_t>(i));
     convert_arch::store_f32_as_u8<A>(k(B::load_unaligned(x + i), r), codes + i);
   }
+  if (i == n) return;
+  const auto p = k.params();
   for (; i < n; ++i) {
     const auto c = c0 + static_cast<std::uint32_t>(i);
     const float r = S::is_stochastic ? detail::stochastic_uniform(key, c) : 0.0f;
@@ -208,24 +227,31 @@ bool scan_row(const float* row, std::size_t cols, float* lo, float* hi) noexcept
   constexpr std::size_t lanes = B::size;
   if constexpr (S::granularity == granularity_kind::group && S::group_size % lanes == 0) {
     // Whole registers per group: unrolled, one finiteness test per row.
+    // A symmetric scale depends on max(|lo|, |hi|) alone: its groups get
+    // lo = 0, hi = max |x| (one reduction instead of two, same parameters).
     constexpr std::size_t G = S::group_size, regs = G / lanes;
     const B zero(0.0f);
     B bad = zero;
     const std::size_t full = cols / G;
     for (std::size_t g = 0; g < full; ++g) {
       const float* x = row + g * G;
-      B vlo = B::load_unaligned(x), vhi = vlo;
-      bad = xsimd::fma(vlo, zero, bad);
+      B v = B::load_unaligned(x);
+      B vlo = S::is_symmetric ? xsimd::abs(v) : v, vhi = vlo;
+      bad = bad | (v * zero);
       for (std::size_t k = 1; k < regs; ++k) {
-        const B v = B::load_unaligned(x + k * lanes);
-        vlo = xsimd::min(vlo, v);
-        vhi = xsimd::max(vhi, v);
-        bad = xsimd::fma(v, zero, bad);
+        v = B::load_unaligned(x + k * lanes);
+        bad = bad | (v * zero);
+        if constexpr (S::is_symmetric) {
+          vhi = xsimd::max(vhi, xsimd::abs(v));
+        } else {
+          vlo = xsimd::min(vlo, v);
+          vhi = xsimd::max(vhi, v);
+        }
       }
-      lo[g] = convert_arch::reduce_min<A>(vlo);
+      lo[g] = S::is_symmetric ? 0.0f : convert_arch::reduce_min<A>(vlo);
       hi[g] = convert_arch::reduce_max<A>(vhi);
     }
-    bool finite = xsimd::all(bad == zero);
+    bool finite = xsimd::all(xsimd::abs(bad) == zero);
     if (full * G < cols) finite &= scan_range<A>(row + full * G, cols - full * G, lo[full], hi[full]);
     return finite;
   } else {
@@ -238,43 +264,50 @@ bool scan_row(const float* row, std::size_t cols, float* lo, float* hi) noexcept
   }
 }
 
-/// Validates x and computes every group's stored scale and zero point, in the
-/// reference's order (so the same error is thrown for the same input).
+/// Pass 1: validates x and computes every group's stored scale and zero point
+/// and its kernel constants divisor / shift (params_count() of each, see
+/// group_params_out), throwing what the reference throws for the same input:
+/// the groups before the first non-finite value are checked first.
 template <Scheme S, class A>
-void compute_stored_params(const float* x, std::size_t rows, std::size_t cols, typename S::scale_type* scales,
-                           zero_point_storage_t<S>* zero_points) {
+void compute_stored_params(const float* x, std::size_t rows, std::size_t cols, const group_params_out<S>& out) {
   const matrix_layout<S> l{rows, cols};
   const std::size_t glen = l.group_length(), groups = l.groups_per_row();
-  std::vector<float> lo(groups), hi(groups);
-  float tlo = std::numeric_limits<float>::infinity(), thi = -tlo;
-  for (std::size_t r = 0; r < rows; ++r) {
-    const float* row = x + r * cols;
-    const bool finite = scan_row<S, A>(row, cols, lo.data(), hi.data());
-    // The groups before the first non-finite value are checked first, as the reference does.
-    std::size_t valid_groups = groups, bad_col = cols;
-    if (!finite) {
-      bad_col = 0;
-      while (std::isfinite(row[bad_col])) ++bad_col;
-      valid_groups = bad_col / glen;
-    }
-    if constexpr (S::granularity == granularity_kind::tensor) {
-      if (finite) {
-        tlo = std::fmin(tlo, lo[0]);
-        thi = std::fmax(thi, hi[0]);
-      }
-    } else {
-      for (std::size_t g = 0; g < valid_groups; ++g) {
-        const auto p = compute_group_params<S>(lo[g], hi[g], r, g);
-        scales[r * groups + g] = p.scale;
-        if constexpr (S::has_zero_point) zero_points[r * groups + g] = p.zero_point;
-      }
-    }
-    if (!finite) detail::fail_non_finite(row[bad_col], r, bad_col);
-  }
+  auto first_non_finite = [&](const float* row) {
+    std::size_t c = 0;
+    while (std::isfinite(row[c])) ++c;
+    return c;
+  };
   if constexpr (S::granularity == granularity_kind::tensor) {
-    const auto p = compute_group_params<S>(tlo, thi);
-    scales[0] = p.scale;
-    if constexpr (S::has_zero_point) zero_points[0] = p.zero_point;
+    float tlo = std::numeric_limits<float>::infinity(), thi = -tlo;
+    for (std::size_t r = 0; r < rows; ++r) {
+      float lo, hi;
+      const float* row = x + r * cols;
+      if (!scan_row<S, A>(row, cols, &lo, &hi)) {
+        const std::size_t c = first_non_finite(row);
+        detail::fail_non_finite(row[c], r, c);
+      }
+      tlo = std::fmin(tlo, lo);
+      thi = std::fmax(thi, hi);
+    }
+    out.store(0, lowbit::compute_group_params<S>(tlo, thi));
+  } else {
+    // lo / hi of every group go to divisor / shift, which compute_group_params
+    // then overwrites with the constants, group by group.
+    float* lo = out.divisor;
+    float* hi = out.shift;
+    std::size_t checked = rows * groups;  // groups to compute: all, or those before a NaN / Inf
+    std::size_t bad_row = rows, bad_col = 0;
+    for (std::size_t r = 0; r < rows; ++r) {
+      const float* row = x + r * cols;
+      if (!scan_row<S, A>(row, cols, lo + r * groups, hi + r * groups)) {
+        bad_row = r;
+        bad_col = first_non_finite(row);
+        checked = r * groups + bad_col / glen;
+        break;
+      }
+    }
+    kernels::compute_group_params<S, A>(lo, hi, checked, groups, out);
+    if (bad_row < rows) detail::fail_non_finite(x[bad_row * cols + bad_col], bad_row, bad_col);
   }
 }
 
@@ -346,23 +379,27 @@ void quantize(const float* x, std::size_t rows, std::size_t cols, quantized_view
 
   std::vector<typename S::scale_type> scales(l.params_count());
   std::vector<zero_point_storage_t<S>> zero_points(l.zero_points_count());
-  compute_stored_params<S, Arch>(x, rows, cols, scales.data(), zero_points.data());
+  std::vector<float> divisor(l.params_count()), shift(l.params_count());
+  compute_stored_params<S, Arch>(x, rows, cols, {scales.data(), zero_points.data(), divisor.data(), shift.data()});
   std::copy(scales.begin(), scales.end(), out.scales());
   if constexpr (S::has_zero_point) std::copy(zero_points.begin(), zero_points.end(), out.zero_points());
 
   constexpr std::size_t block = L::block_codes, block_words = L::block_words(L::block_codes);
   alignas(64) std::uint8_t codes[block];
-  row_params<S, Arch> params(l);
+  const std::size_t groups = l.groups_per_row();
   for (std::size_t r = 0; r < rows; ++r) {
     const float* row = x + r * cols;
     const std::uint32_t key = detail::stochastic_row_key(options.seed, r);
     const noise_generator<Arch> noise(key);
-    params.load(scales.data(), zero_points.data(), r);
+    const std::size_t p0 = S::granularity == granularity_kind::tensor ? 0 : r * groups;
+    const float* row_divisor = divisor.data() + p0;
+    const float* row_shift = shift.data() + p0;
     auto* words = out.row_codes(r);
     for (std::size_t b0 = 0; b0 < cols; b0 += block) {
       const std::size_t b1 = std::min(cols, b0 + block);
-      for_each_span<S>(b0, b1, [&](std::size_t c, std::size_t n, std::size_t g) {
-        quantize_span<S, Arch>(row + c, n, params[g], noise, key, static_cast<std::uint32_t>(c), codes + (c - b0));
+      for_each_span<S>(b0, b1, [&](std::size_t c, std::size_t n, std::size_t g) LOWBIT_INLINE_LAMBDA {
+        quantize_span<S, Arch>(row + c, n, row_divisor[g], row_shift[g], noise, key, static_cast<std::uint32_t>(c),
+                               codes + (c - b0));
       });
       pack_row_unchecked<S::bits, typename S::word_type, Arch>(codes, b1 - b0, words + b0 / block * block_words);
     }
@@ -397,7 +434,7 @@ void dequantize(const_quantized_view<S> q, float* out) {
     for (std::size_t b0 = 0; b0 < cols; b0 += block) {
       const std::size_t b1 = std::min(cols, b0 + block);
       unpack_row<S::bits, typename S::word_type, Arch>(words + b0 / block * block_words, b1 - b0, codes);
-      for_each_span<S>(b0, b1, [&](std::size_t c, std::size_t n, std::size_t g) {
+      for_each_span<S>(b0, b1, [&](std::size_t c, std::size_t n, std::size_t g) LOWBIT_INLINE_LAMBDA {
         dequantize_span<S, Arch>(codes + (c - b0), n, params[g], row + c);
       });
     }

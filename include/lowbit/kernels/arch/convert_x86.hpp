@@ -2,12 +2,14 @@
 // kernels/quantize.hpp, for what xsimd 8 lacks or does slowly: u8 -> f32
 // widening loads and f32 -> u8 narrowing stores of codes (xsimd's converting
 // loads and stores go through a stack buffer), horizontal min / max, and bulk
-// fp16 / bf16 -> f32 conversion. Selected by the Arch type (avx512f, avx2,
+// fp16 / bf16 -> f32 conversion, f32 <-> f64 halves, and fp16 directed rounding
+// (F16C's rounding-control immediate). Selected by the Arch type (avx512f, avx2,
 // sse2 and the archs derived from them); any other Arch gets the xsimd or
 // scalar fallback.
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -76,70 +78,174 @@ LOWBIT_ALWAYS_INLINE void store_f32_as_u8(const xsimd::batch<float, A>& u, std::
   for (std::size_t i = 0; i < xsimd::batch<float, A>::size; ++i) p[i] = static_cast<std::uint8_t>(lanes[i]);
 }
 
-/// Smallest lane of x (no NaN lanes).
-template <class A>
-LOWBIT_ALWAYS_INLINE float reduce_min(const xsimd::batch<float, A>& x) noexcept {
+namespace detail {
+// The binary min / max of one register width, for reduce().
+struct min_op {
+#if defined(__SSE2__)
+  template <class V>
+  static V apply(V a, V b) noexcept {
+    if constexpr (sizeof(V) == sizeof(__m256))
+      return _mm256_min_ps(a, b);
+    else
+      return _mm_min_ps(a, b);
+  }
+#endif
+  static float scalar(float a, float b) noexcept {
+    return std::fmin(a, b);
+  }
+};
+struct max_op {
+#if defined(__SSE2__)
+  template <class V>
+  static V apply(V a, V b) noexcept {
+    if constexpr (sizeof(V) == sizeof(__m256))
+      return _mm256_max_ps(a, b);
+    else
+      return _mm_max_ps(a, b);
+  }
+#endif
+  static float scalar(float a, float b) noexcept {
+    return std::fmax(a, b);
+  }
+};
+
+#if defined(__SSE2__)
+/// Op over the four lanes of q, by halving.
+template <class Op>
+LOWBIT_ALWAYS_INLINE float reduce4(__m128 q) noexcept {
+  q = Op::apply(q, _mm_movehl_ps(q, q));
+  return _mm_cvtss_f32(Op::apply(q, _mm_shuffle_ps(q, q, 1)));
+}
+#endif
+
+/// Op over every lane of x (no NaN lanes), by halving the register.
+template <class Op, class A>
+LOWBIT_ALWAYS_INLINE float reduce(const xsimd::batch<float, A>& x) noexcept {
 #if defined(__AVX512F__)
   if constexpr (is_arch<A, xsimd::avx512f>) {
     const __m512 v = x;
     const __m256 h =
-        _mm256_min_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-    __m128 q = _mm_min_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-    q = _mm_min_ps(q, _mm_movehl_ps(q, q));
-    return _mm_cvtss_f32(_mm_min_ss(q, _mm_shuffle_ps(q, q, 1)));
+        Op::apply(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+    return reduce4<Op>(Op::apply(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
   }
 #endif
 #if defined(__AVX__)
   if constexpr (is_arch<A, xsimd::avx>) {
     const __m256 v = x;
-    __m128 q = _mm_min_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    q = _mm_min_ps(q, _mm_movehl_ps(q, q));
-    return _mm_cvtss_f32(_mm_min_ss(q, _mm_shuffle_ps(q, q, 1)));
+    return reduce4<Op>(Op::apply(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1)));
   }
 #endif
 #if defined(__SSE2__)
-  if constexpr (is_arch<A, xsimd::sse2>) {
-    __m128 q = x;
-    q = _mm_min_ps(q, _mm_movehl_ps(q, q));
-    return _mm_cvtss_f32(_mm_min_ss(q, _mm_shuffle_ps(q, q, 1)));
-  }
+  if constexpr (is_arch<A, xsimd::sse2>) return reduce4<Op>(x);
 #endif
   alignas(64) float lanes[xsimd::batch<float, A>::size];
   x.store_aligned(lanes);
-  return *std::min_element(lanes, lanes + xsimd::batch<float, A>::size);
+  float r = lanes[0];
+  for (std::size_t i = 1; i < xsimd::batch<float, A>::size; ++i) r = Op::scalar(r, lanes[i]);
+  return r;
+}
+}  // namespace detail
+
+/// Smallest lane of x (no NaN lanes).
+template <class A>
+LOWBIT_ALWAYS_INLINE float reduce_min(const xsimd::batch<float, A>& x) noexcept {
+  return detail::reduce<detail::min_op>(x);
 }
 
 /// Largest lane of x (no NaN lanes).
 template <class A>
 LOWBIT_ALWAYS_INLINE float reduce_max(const xsimd::batch<float, A>& x) noexcept {
+  return detail::reduce<detail::max_op>(x);
+}
+
+/// The float lanes of x as doubles (exact): lanes [0, n/2) and [n/2, n).
+template <class A>
+LOWBIT_ALWAYS_INLINE std::array<xsimd::batch<double, A>, 2> widen_to_f64(const xsimd::batch<float, A>& x) noexcept {
+  using D = xsimd::batch<double, A>;
 #if defined(__AVX512F__)
   if constexpr (is_arch<A, xsimd::avx512f>) {
     const __m512 v = x;
-    const __m256 h =
-        _mm256_max_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-    __m128 q = _mm_max_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-    q = _mm_max_ps(q, _mm_movehl_ps(q, q));
-    return _mm_cvtss_f32(_mm_max_ss(q, _mm_shuffle_ps(q, q, 1)));
+    return {D(_mm512_cvtps_pd(_mm512_castps512_ps256(v))),
+            D(_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))))};
   }
 #endif
 #if defined(__AVX__)
   if constexpr (is_arch<A, xsimd::avx>) {
     const __m256 v = x;
-    __m128 q = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    q = _mm_max_ps(q, _mm_movehl_ps(q, q));
-    return _mm_cvtss_f32(_mm_max_ss(q, _mm_shuffle_ps(q, q, 1)));
+    return {D(_mm256_cvtps_pd(_mm256_castps256_ps128(v))), D(_mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)))};
   }
 #endif
 #if defined(__SSE2__)
   if constexpr (is_arch<A, xsimd::sse2>) {
-    __m128 q = x;
-    q = _mm_max_ps(q, _mm_movehl_ps(q, q));
-    return _mm_cvtss_f32(_mm_max_ss(q, _mm_shuffle_ps(q, q, 1)));
+    const __m128 v = x;
+    return {D(_mm_cvtps_pd(v)), D(_mm_cvtps_pd(_mm_movehl_ps(v, v)))};
   }
 #endif
-  alignas(64) float lanes[xsimd::batch<float, A>::size];
-  x.store_aligned(lanes);
-  return *std::max_element(lanes, lanes + xsimd::batch<float, A>::size);
+  constexpr std::size_t n = xsimd::batch<float, A>::size;
+  alignas(64) float f[n];
+  alignas(64) double d[n];
+  x.store_aligned(f);
+  for (std::size_t i = 0; i < n; ++i) d[i] = f[i];
+  return {D::load_aligned(d), D::load_aligned(d + n / 2)};
+}
+
+/// The inverse of widen_to_f64: lanes of lo then of hi, rounded to nearest float.
+template <class A>
+LOWBIT_ALWAYS_INLINE xsimd::batch<float, A> narrow_to_f32(const xsimd::batch<double, A>& lo,
+                                                          const xsimd::batch<double, A>& hi) noexcept {
+  using F = xsimd::batch<float, A>;
+#if defined(__AVX512F__)
+  if constexpr (is_arch<A, xsimd::avx512f>) {
+    const __m512d l = _mm512_castps_pd(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)));
+    return F(_mm512_castpd_ps(_mm512_insertf64x4(l, _mm256_castps_pd(_mm512_cvtpd_ps(hi)), 1)));
+  }
+#endif
+#if defined(__AVX__)
+  if constexpr (is_arch<A, xsimd::avx>)
+    return F(_mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(lo)), _mm256_cvtpd_ps(hi), 1));
+#endif
+#if defined(__SSE2__)
+  if constexpr (is_arch<A, xsimd::sse2>) return F(_mm_movelh_ps(_mm_cvtpd_ps(lo), _mm_cvtpd_ps(hi)));
+#endif
+  constexpr std::size_t n = xsimd::batch<float, A>::size;
+  alignas(64) double d[n];
+  alignas(64) float f[n];
+  lo.store_aligned(d);
+  hi.store_aligned(d + n / 2);
+  for (std::size_t i = 0; i < n; ++i) f[i] = static_cast<float>(d[i]);
+  return F::load_aligned(f);
+}
+
+/// x rounded up (Up) or down to fp16, exactly as round_up_to / round_down_to
+/// of types/float16.hpp (directed rounding; overflow gives +-Inf or +-65504 as
+/// IEEE directs). Writes the fp16 bits to bits[0, n) and returns their values.
+template <bool Up, class A>
+LOWBIT_ALWAYS_INLINE xsimd::batch<float, A> round_to_fp16(const xsimd::batch<float, A>& x,
+                                                          std::uint16_t* bits) noexcept {
+  using F = xsimd::batch<float, A>;
+#if defined(__AVX512F__)
+  if constexpr (is_arch<A, xsimd::avx512f>) {
+    const __m256i h = _mm512_cvtps_ph(x, (Up ? _MM_FROUND_TO_POS_INF : _MM_FROUND_TO_NEG_INF) | _MM_FROUND_NO_EXC);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(bits), h);
+    return F(_mm512_cvtph_ps(h));
+  }
+#endif
+#if defined(__AVX2__) && defined(__F16C__)
+  if constexpr (is_arch<A, xsimd::avx2>) {
+    const __m128i h = _mm256_cvtps_ph(x, Up ? _MM_FROUND_TO_POS_INF : _MM_FROUND_TO_NEG_INF);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(bits), h);
+    return F(_mm256_cvtph_ps(h));
+  }
+#endif
+  constexpr std::size_t n = F::size;
+  alignas(64) float f[n];
+  x.store_aligned(f);
+  for (std::size_t i = 0; i < n; ++i) {
+    const fp16 h = Up ? round_up_to<fp16>(f[i]) : round_down_to<fp16>(f[i]);
+    bits[i] = h.bits;
+    f[i] = float_storage<fp16>::to_float(h);
+  }
+  return F::load_aligned(f);
 }
 
 /// out[i] = float(in[i]) for i < n, for T = float, fp16 or bf16 (exact).
