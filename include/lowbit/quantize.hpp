@@ -48,4 +48,11 @@ void unpack_row(const Word* in, std::size_t n, std::uint8_t* codes) {
   kernels::unpack_row<Bits, Word, xsimd::default_arch>(in, n, codes);
 }
 
+/// Unpacks n codes to their signed int8 levels (u - 2^(Bits-1); 2u - 1 for
+/// Bits = 1), the operands of integer dot products with a symmetric scheme.
+template <int Bits, class Word>
+void unpack_row_int8(const Word* in, std::size_t n, std::int8_t* levels) {
+  kernels::unpack_row_int8<Bits, Word, xsimd::default_arch>(in, n, levels);
+}
+
 }  // namespace lowbit

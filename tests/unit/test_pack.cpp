@@ -114,6 +114,20 @@ void check_unpack_arbitrary(std::size_t n, std::uint32_t seed) {
   lowbit::reference::unpack_row<Bits, Word>(words.data(), n, expected.data());
   lowbit::kernels::unpack_row<Bits, Word>(words.data(), n, got.data());
   CHECK(expected == got);
+
+  // Signed levels: the kernel against the reference, and the reference against
+  // the definition (u - 2^(Bits-1), or 2u - 1 for one bit) on the codes above;
+  // the guard bytes after the row stay untouched.
+  std::vector<std::int8_t> expected_levels(n), got_levels(n + 16, std::int8_t{0x5A});
+  lowbit::reference::unpack_row_int8<Bits, Word>(words.data(), n, expected_levels.data());
+  lowbit::kernels::unpack_row_int8<Bits, Word>(words.data(), n, got_levels.data());
+  for (std::size_t i = 0; i < n; ++i) {
+    const int u = expected[i];
+    const int level = Bits == 1 ? 2 * u - 1 : u - (1 << (Bits - 1));
+    REQUIRE(expected_levels[i] == level);
+    REQUIRE(got_levels[i] == level);
+  }
+  for (std::size_t i = n; i < n + 16; ++i) REQUIRE(got_levels[i] == std::int8_t{0x5A});
 }
 
 template <int Bits, class Word>

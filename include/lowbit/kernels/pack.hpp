@@ -46,6 +46,23 @@ LOWBIT_ALWAYS_INLINE xsimd::batch<std::uint8_t, A> shift_bytes(const xsimd::batc
   }
 }
 
+/// u, or with Signed its signed level (reference::signed_level) as the int8's
+/// byte: u - 2^(Bits-1), or 2u - 1 for Bits = 1, in wrapping arithmetic, masked
+/// to the low byte in wider lanes (the byte stores of pack_x86.hpp saturate).
+template <int Bits, bool Signed, class T, class A>
+LOWBIT_ALWAYS_INLINE xsimd::batch<T, A> level(const xsimd::batch<T, A>& u) noexcept {
+  using batch = xsimd::batch<T, A>;
+  if constexpr (!Signed) {
+    return u;
+  } else {
+    const batch v = Bits == 1 ? (u + u) - batch(T{1}) : u - batch(static_cast<T>(1u << (Bits - 1)));
+    if constexpr (sizeof(T) == 1)
+      return v;
+    else
+      return v & batch(T{0xFF});
+  }
+}
+
 /// Full blocks with byte words: fully unrolled, shift counts and offsets are constants.
 template <int Bits, class A>
 struct byte_block {
@@ -80,18 +97,19 @@ struct byte_block {
       return shift_bytes<d>(x) & batch(plane_mask<K>(L::plane_shift[K]));
     }
   }
-  template <std::size_t R, std::size_t... K>
+  template <bool Signed, std::size_t R, std::size_t... K>
   LOWBIT_ALWAYS_INLINE static void unpack_register(const std::uint8_t* in, std::uint8_t* out,
                                                    std::index_sequence<K...>) noexcept {
-    (unpack_plane<K, R>(in) | ...).store_unaligned(out + R * lanes);
+    level<Bits, Signed>((unpack_plane<K, R>(in) | ...)).store_unaligned(out + R * lanes);
   }
-  template <std::size_t... R>
+  template <bool Signed, std::size_t... R>
   LOWBIT_ALWAYS_INLINE static void unpack(const std::uint8_t* in, std::uint8_t* out,
                                           std::index_sequence<R...>) noexcept {
-    (unpack_register<R>(in, out, std::make_index_sequence<L::plane_count>{}), ...);
+    (unpack_register<Signed, R>(in, out, std::make_index_sequence<L::plane_count>{}), ...);
   }
+  template <bool Signed>
   LOWBIT_ALWAYS_INLINE static void unpack(const std::uint8_t* in, std::uint8_t* out) noexcept {
-    unpack(in, out, std::make_index_sequence<codes / lanes>{});
+    unpack<Signed>(in, out, std::make_index_sequence<codes / lanes>{});
   }
 
   // Slot S of plane K's register J: codes S*P + J*lanes ... placed at bit S*w.
@@ -149,13 +167,14 @@ struct word_block {
     const auto s = static_cast<int>(c0 / p) * w;
     return ((x >> s) & batch(static_cast<Word>((1u << w) - 1u))) << L::plane_shift[K];
   }
-  template <std::size_t... K>
+  template <bool Signed, std::size_t... K>
   static void unpack(const Word* in, std::uint8_t* out, std::index_sequence<K...>) noexcept {
     for (std::size_t c0 = 0; c0 < codes; c0 += lanes)
-      pack_arch::store_low_bytes<Word, A>((unpack_plane<K>(in, c0) | ...), out + c0);
+      pack_arch::store_low_bytes<Word, A>(level<Bits, Signed>((unpack_plane<K>(in, c0) | ...)), out + c0);
   }
+  template <bool Signed>
   static void unpack(const Word* in, std::uint8_t* out) noexcept {
-    unpack(in, out, std::make_index_sequence<L::plane_count>{});
+    unpack<Signed>(in, out, std::make_index_sequence<L::plane_count>{});
   }
 
   template <std::size_t K>
@@ -243,9 +262,24 @@ void unpack_row(const Word* in, std::size_t n, std::uint8_t* codes) noexcept {
   using kernel = pack_impl::block_kernel<Bits, Word, Arch>;
   constexpr std::size_t block_words = L::block_words(L::block_codes);
   const std::size_t full = n / L::block_codes;
-  for (std::size_t b = 0; b < full; ++b) kernel::unpack(in + b * block_words, codes + b * L::block_codes);
+  for (std::size_t b = 0; b < full; ++b)
+    kernel::template unpack<false>(in + b * block_words, codes + b * L::block_codes);
   if (const std::size_t rest = n % L::block_codes; rest != 0)
     reference::unpack_block<Bits, Word>(in + full * block_words, rest, codes + full * L::block_codes);
+}
+
+/// Unpacks n codes to their signed levels (reference::signed_level: the int8
+/// operands of integer dot products), bit-identical to reference::unpack_row_int8.
+template <int Bits, class Word, class Arch = xsimd::default_arch>
+void unpack_row_int8(const Word* in, std::size_t n, std::int8_t* levels) noexcept {
+  using L = packed_layout<Bits, Word>;
+  using kernel = pack_impl::block_kernel<Bits, Word, Arch>;
+  constexpr std::size_t block_words = L::block_words(L::block_codes);
+  auto* out = reinterpret_cast<std::uint8_t*>(levels);  // a character type: may alias the int8 array
+  const std::size_t full = n / L::block_codes;
+  for (std::size_t b = 0; b < full; ++b) kernel::template unpack<true>(in + b * block_words, out + b * L::block_codes);
+  if (const std::size_t rest = n % L::block_codes; rest != 0)
+    reference::unpack_row_int8<Bits, Word>(in + full * block_words, rest, levels + full * L::block_codes);
 }
 
 }  // namespace lowbit::kernels

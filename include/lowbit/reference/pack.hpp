@@ -80,4 +80,27 @@ void unpack_row(const Word* in, std::size_t n, std::uint8_t* codes) noexcept {
   }
 }
 
+/// The signed level of code u, the integer a symmetric scheme scales by d
+/// (x^ = d * level): u - 2^(Bits-1) for Bits >= 2, 2u - 1 (-1 or +1) for Bits = 1.
+template <int Bits>
+constexpr std::int8_t signed_level(std::uint8_t u) noexcept {
+  if constexpr (Bits == 1)
+    return static_cast<std::int8_t>(2 * static_cast<int>(u) - 1);
+  else
+    return static_cast<std::int8_t>(static_cast<int>(u) - (1 << (Bits - 1)));
+}
+
+/// Unpacks n codes to their signed levels (int8), for integer dot products.
+template <int Bits, class Word>
+void unpack_row_int8(const Word* in, std::size_t n, std::int8_t* levels) noexcept {
+  using L = packed_layout<Bits, Word>;
+  std::uint8_t codes[L::block_codes];
+  for (std::size_t begin = 0; begin < n; begin += L::block_codes) {
+    const std::size_t real = std::min(L::block_codes, n - begin);
+    unpack_block<Bits>(in, real, codes);
+    for (std::size_t i = 0; i < real; ++i) levels[begin + i] = signed_level<Bits>(codes[i]);
+    in += L::block_words(real);
+  }
+}
+
 }  // namespace lowbit::reference
