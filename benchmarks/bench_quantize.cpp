@@ -17,17 +17,20 @@
 //                   broadcast of the (bulk-converted) scale, a few scalar ops.
 //   dequantize DRAM: 16 MiB written to cold lines: write + read-for-ownership,
 //                   ~ half the 34 GB/s read bandwidth -> ~17-25 GB/s of output.
-//   quantize L2:    two passes over the input (validate + params before any write):
-//                   2 x 128 KiB read at ~167 GB/s -> ~80 GB/s. Two compute floors:
-//                   - t = x / d must be a true division (bit-identical to the
-//                     reference): vdivps zmm measured 2.9 ns each (one per ~10
-//                     cycles, 16 floats) on this shared machine -> <= 22 GB/s;
-//                   - compute_group_params, the shared scalar group math (double
-//                     divide, fp16 round-up, overflow checks): ~7 ns per group of 32
-//                     measured (perf) -> <= 19 GB/s.
-//                   Together ~1 / (1/22 + 1/19) ~ 10 GB/s before the scan and packing.
+//   quantize L2:    two passes over the input (validate + parameters before any write):
+//                   2 x 128 KiB read at the L2 read floor (~97 GiB/s) -> ~48 GiB/s of
+//                   input. Operations per register of 16 floats (avx512, symmetric):
+//                   pass 1: load, x * 0, or (finiteness), abs, max = 5, plus per group
+//                   of 32 one horizontal max (~8) and its share of the parameters
+//                   (~2 per group, a register of 16 groups at a time) -> ~10;
+//                   pass 2: load, div, round, add, max, min, cvtt, vpmovdb (2), store
+//                   = 10; packing ~2. About 22 vector ops per 64 bytes: at 4 per
+//                   cycle and ~3.5 GHz, ~40 GiB/s. Measured (bits:4): ~17 GiB/s,
+//                   0.4 of that op floor. The division is not the bound: replacing
+//                   it with a multiplication by 1 / d in the same loop (not
+//                   bit-identical) measured 3.44 against 3.58 ns per group.
 //   quantize DRAM:  the input is read twice (16 MiB does not stay cached between the
-//                   passes) -> ~34 / 2 = 17 GB/s, below the compute floor above.
+//                   passes) -> ~28 / 2 = 14 GiB/s at the DRAM read floor.
 // Hot loops checked with objdump: no stack traffic in the per-register loops.
 #include <benchmark/benchmark.h>
 

@@ -1,12 +1,19 @@
 // Runs before any static initializer of the test binary (constructor priority
 // 101) and is compiled for the baseline ISA: a binary built for an ISA level
 // the CPU lacks says so and exits with 77, which ctest reports as skipped.
+// LOWBIT_TEST_PRETEND_MISSING=<level> makes the binary of that level act as if
+// the CPU lacked it, so the skip path is exercised on a CPU that has every level
+// (the ctest test isa_guard.skip_path).
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace {
 
 bool cpu_runs_this_level() {
+  if (const char* pretend = std::getenv("LOWBIT_TEST_PRETEND_MISSING");
+      pretend != nullptr && std::strcmp(pretend, LOWBIT_ISA_NAME) == 0)
+    return false;
   __builtin_cpu_init();
 #if defined(LOWBIT_TEST_ISA_avx512)
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
