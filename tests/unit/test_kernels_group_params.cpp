@@ -79,8 +79,8 @@ std::vector<range> edge_ranges() {
 std::vector<range> random_ranges(std::size_t n, std::uint32_t seed) {
   std::mt19937 rng(seed);
   auto value = [&] {
-    std::uint32_t bits = rng();
-    const std::uint32_t exponent = rng() % 255;  // finite
+    auto bits = static_cast<std::uint32_t>(rng());
+    const auto exponent = static_cast<std::uint32_t>(rng() % 255);  // finite
     bits = (bits & 0x807FFFFFu) | (exponent << 23);
     switch (rng() % 4) {
       case 0:
