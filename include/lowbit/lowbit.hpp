@@ -12,6 +12,7 @@
 #pragma once
 
 #include "lowbit/config.hpp"
+#include "lowbit/convert.hpp"
 #include "lowbit/error.hpp"
 #include "lowbit/group_params.hpp"
 #include "lowbit/layout/matrix_layout.hpp"

@@ -2,14 +2,17 @@
 // kernels/quantize.hpp, for what xsimd 8 lacks or does slowly: u8 -> f32
 // widening loads and f32 -> u8 narrowing stores of codes (xsimd's converting
 // loads and stores go through a stack buffer), horizontal min / max, and bulk
-// fp16 / bf16 -> f32 conversion, f32 <-> f64 halves, and fp16 directed rounding
-// (F16C's rounding-control immediate). Selected by the Arch type (avx512f, avx2,
-// sse2 and the archs derived from them); any other Arch gets the xsimd or
-// scalar fallback.
+// fp16 / bf16 -> f32 conversion, f32 <-> f64 halves, fp16 directed rounding
+// (F16C's rounding-control immediate), and the register-sized pieces of the
+// bulk conversions of kernels/convert.hpp (16-bit widening loads and narrowing
+// stores, F16C / AVX-512 fp16 <-> f32, AVX512-BF16 f32 -> bf16). Selected by
+// the Arch type (avx512f, avx2, sse2 and the archs derived from them); any
+// other Arch gets the xsimd or scalar fallback.
 #pragma once
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -290,6 +293,186 @@ void to_float(const T* in, std::size_t n, float* out) noexcept {
 #endif
     for (; i < n; ++i) out[i] = float_storage<T>::to_float(in[i]);
   }
+}
+
+// ---- Pieces of the bulk conversions (kernels/convert.hpp) ----------------
+
+/// Loads batch<int32_t, A>::size 16-bit values at p (any 2-byte alignment), each
+/// zero-extended to one int32 lane.
+template <class A>
+LOWBIT_ALWAYS_INLINE xsimd::batch<std::int32_t, A> load_u16_as_i32(const std::uint16_t* p) noexcept {
+  using batch = xsimd::batch<std::int32_t, A>;
+#if defined(__AVX512F__)
+  if constexpr (is_arch<A, xsimd::avx512f>)
+    return batch(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))));
+#endif
+#if defined(__AVX2__)
+  if constexpr (is_arch<A, xsimd::avx2>)
+    return batch(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+#endif
+#if defined(__SSE2__)
+  if constexpr (is_arch<A, xsimd::sse2>)
+    return batch(_mm_unpacklo_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)), _mm_setzero_si128()));
+#endif
+  alignas(64) std::int32_t lanes[batch::size];
+  for (std::size_t i = 0; i < batch::size; ++i) lanes[i] = p[i];
+  return batch::load_aligned(lanes);
+}
+
+/// Stores the low 16 bits of every int32 lane of v at p (any 2-byte alignment).
+template <class A>
+LOWBIT_ALWAYS_INLINE void store_i32_as_u16(const xsimd::batch<std::int32_t, A>& v, std::uint16_t* p) noexcept {
+#if defined(__AVX512F__)
+  if constexpr (is_arch<A, xsimd::avx512f>) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(v));  // vpmovdw: truncates
+    return;
+  }
+#endif
+#if defined(__AVX2__)
+  if constexpr (is_arch<A, xsimd::avx2>) {
+    // Bytes 0-1, 4-5, 8-9, 12-13 of each 128-bit half to its low 8 bytes, then qwords 0 and 2 together.
+    const __m256i low_halves = _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1,  //
+                                                0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1);
+    const __m256i packed = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(v, low_halves), 0x08);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
+    return;
+  }
+#endif
+#if defined(__SSE2__)
+  if constexpr (is_arch<A, xsimd::sse2>) {
+    // Sign-extend the low 16 bits so that the saturating pack keeps them unchanged.
+    const __m128i t = _mm_srai_epi32(_mm_slli_epi32(v, 16), 16);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_packs_epi32(t, t));
+    return;
+  }
+#endif
+  alignas(64) std::int32_t lanes[xsimd::batch<std::int32_t, A>::size];
+  v.store_aligned(lanes);
+  for (std::size_t i = 0; i < xsimd::batch<std::int32_t, A>::size; ++i) p[i] = static_cast<std::uint16_t>(lanes[i]);
+}
+
+/// Stores the high 16 bits of every int32 lane of lo, then of hi, at p: 2 x lanes
+/// values (any 2-byte alignment).
+template <class A>
+LOWBIT_ALWAYS_INLINE void store_i32_high_as_u16_x2(const xsimd::batch<std::int32_t, A>& lo,
+                                                   const xsimd::batch<std::int32_t, A>& hi, std::uint16_t* p) noexcept {
+#if defined(__AVX512BW__)
+  if constexpr (is_arch<A, xsimd::avx512bw>) {
+    alignas(64) static constexpr std::uint16_t odd_words[32] = {1,  3,  5,  7,  9,  11, 13, 15, 17, 19, 21,
+                                                                23, 25, 27, 29, 31, 33, 35, 37, 39, 41, 43,
+                                                                45, 47, 49, 51, 53, 55, 57, 59, 61, 63};
+    const __m512i idx = _mm512_load_si512(odd_words);  // word 2k + 1 of the 64 words of lo:hi
+    _mm512_storeu_si512(p, _mm512_permutex2var_epi16(lo, idx, hi));
+    return;
+  }
+#endif
+#if defined(__AVX512F__)
+  if constexpr (is_arch<A, xsimd::avx512f>) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(_mm512_srli_epi32(lo, 16)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p + 16), _mm512_cvtepi32_epi16(_mm512_srli_epi32(hi, 16)));
+    return;
+  }
+#endif
+#if defined(__AVX2__)
+  if constexpr (is_arch<A, xsimd::avx2>) {
+    // srai leaves the high half as an int16, which the saturating pack keeps exactly;
+    // the pack interleaves the 64-bit quarters (lo0 hi0 lo1 hi1): put them back in order.
+    const __m256i packed = _mm256_packs_epi32(_mm256_srai_epi32(lo, 16), _mm256_srai_epi32(hi, 16));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm256_permute4x64_epi64(packed, 0xD8));
+    return;
+  }
+#endif
+#if defined(__SSE2__)
+  if constexpr (is_arch<A, xsimd::sse2>) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm_packs_epi32(_mm_srai_epi32(lo, 16), _mm_srai_epi32(hi, 16)));
+    return;
+  }
+#endif
+  constexpr std::size_t n = xsimd::batch<std::int32_t, A>::size;
+  alignas(64) std::int32_t lanes[2 * n];
+  lo.store_aligned(lanes);
+  hi.store_aligned(lanes + n);
+  for (std::size_t i = 0; i < 2 * n; ++i) p[i] = static_cast<std::uint16_t>(static_cast<std::uint32_t>(lanes[i]) >> 16);
+}
+
+/// True if Arch A converts fp16 <-> f32 in hardware here: AVX-512F, or AVX2 with F16C.
+template <class A>
+inline constexpr bool has_hw_fp16 =
+#if defined(__AVX512F__)
+    is_arch<A, xsimd::avx512f> ||
+#endif
+#if defined(__AVX2__) && defined(__F16C__)
+    is_arch<A, xsimd::avx2> ||
+#endif
+    false;
+
+/// Stores the lanes of x as fp16 bits at p, rounded to nearest even by the
+/// hardware (vcvtps2ph with an immediate rounding mode: MXCSR is not read).
+/// Only the has_hw_fp16<A> archs have it; others take the exact scalar loop.
+template <class A>
+LOWBIT_ALWAYS_INLINE void store_f32_as_fp16(const xsimd::batch<float, A>& x, std::uint16_t* p) noexcept {
+#if defined(__AVX512F__)
+  if constexpr (is_arch<A, xsimd::avx512f>) {
+    const __m256i h = _mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), h);
+    return;
+  }
+#endif
+#if defined(__AVX2__) && defined(__F16C__)
+  if constexpr (is_arch<A, xsimd::avx2>) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT));
+    return;
+  }
+#endif
+  alignas(64) float lanes[xsimd::batch<float, A>::size];
+  x.store_aligned(lanes);
+  for (std::size_t i = 0; i < xsimd::batch<float, A>::size; ++i) p[i] = fp16::from_float(lanes[i]);
+}
+
+/// Loads batch<float, A>::size fp16 values at p as floats (exact; F16C / AVX-512F).
+/// Only the has_hw_fp16<A> archs have it; others take the exact scalar loop.
+template <class A>
+LOWBIT_ALWAYS_INLINE xsimd::batch<float, A> load_fp16_as_f32(const std::uint16_t* p) noexcept {
+  using batch = xsimd::batch<float, A>;
+#if defined(__AVX512F__)
+  if constexpr (is_arch<A, xsimd::avx512f>)
+    return batch(_mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))));
+#endif
+#if defined(__AVX2__) && defined(__F16C__)
+  if constexpr (is_arch<A, xsimd::avx2>)
+    return batch(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+#endif
+  alignas(64) float lanes[batch::size];
+  for (std::size_t i = 0; i < batch::size; ++i) lanes[i] = fp16::to_float(p[i]);
+  return batch::load_aligned(lanes);
+}
+
+/// True if Arch A has AVX512-BF16's vcvtneps2bf16 here (-mavx512bf16; not part of
+/// x86-64-v4), with AVX512-DQ's vfpclassps to find the lanes it would get wrong.
+template <class A>
+inline constexpr bool has_hw_bf16 =
+#if defined(__AVX512BF16__) && defined(__AVX512DQ__)
+    is_arch<A, xsimd::avx512f> ||
+#endif
+    false;
+
+/// Stores the lanes of x as bf16 bits at p with vcvtneps2bf16 (round to nearest
+/// even; a NaN gives its top 16 bits | 0x40, as the scalar code) and returns
+/// true; unless a lane is a nonzero float subnormal, which the instruction
+/// flushes to zero (where the scalar code rounds it: 0x007fffff -> 0x0080):
+/// then it stores nothing and returns false. Only the has_hw_bf16<A> archs.
+template <class A>
+LOWBIT_ALWAYS_INLINE bool try_store_f32_as_bf16([[maybe_unused]] const xsimd::batch<float, A>& x,
+                                                [[maybe_unused]] std::uint16_t* p) noexcept {
+#if defined(__AVX512BF16__) && defined(__AVX512DQ__)
+  if constexpr (is_arch<A, xsimd::avx512f>) {
+    const __m512 v = x;
+    if (_mm512_fpclass_ps_mask(v, 0x20) != 0) return false;  // 0x20: denormal (either sign)
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), std::bit_cast<__m256i>(_mm512_cvtneps_pbh(v)));
+    return true;
+  }
+#endif
+  return false;
 }
 
 }  // namespace lowbit::kernels::convert_arch
