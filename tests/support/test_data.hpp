@@ -8,23 +8,12 @@
 #include <cstdint>
 #include <limits>
 #include <random>
-#include <string>
 #include <utility>
 #include <vector>
 
 #include "lowbit/lowbit.hpp"
 
 namespace lowbit_test {
-
-/// Gaussian data with a few heavy-tailed outliers, seeded.
-inline std::vector<float> gaussian(std::size_t n, std::uint32_t seed, float sigma = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> nd(0.0f, sigma);
-  std::uniform_real_distribution<float> u(0.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng) < 0.005f ? nd(rng) * 20.0f : nd(rng);
-  return v;
-}
 
 /// Fills of a rows x cols matrix, by name. "Run" is a run of `run` consecutive
 /// columns of a row, starting at a multiple of `run` (see make): with run = the
@@ -200,9 +189,6 @@ inline std::vector<float> make(pattern p, std::size_t rows, std::size_t cols, st
   }
   return v;
 }
-
-template <class... Ts>
-struct type_list {};
 
 /// Calls f.template operator()<B>() for B = 1..8.
 template <class F>
