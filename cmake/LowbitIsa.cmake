@@ -21,3 +21,26 @@ function(lowbit_target_isa target level)
   target_compile_options(${target} PRIVATE ${LOWBIT_ISA_FLAGS_${level}})
   target_compile_definitions(${target} PRIVATE LOWBIT_ISA_LEVEL_${level}=1 LOWBIT_ISA_NAME="${level}")
 endfunction()
+
+# LOWBIT_BEST_ISA_LEVEL: the best of LOWBIT_ISA_LEVELS the configuring machine
+# runs (a probe built and run at configure time), and LOWBIT_CPU_HAS_AVX512BF16.
+# The tests put their strongest set at that level, so every CI machine runs it
+# (a machine without AVX-512 runs the full product in unit.avx2). Override with
+# -DLOWBIT_BEST_ISA_LEVEL=<level> when cross-compiling.
+if(NOT DEFINED LOWBIT_BEST_ISA_LEVEL)
+  try_run(_lowbit_probe_run _lowbit_probe_compile ${CMAKE_BINARY_DIR}/lowbit_cpu_probe
+          ${CMAKE_CURRENT_LIST_DIR}/lowbit_cpu_probe.cpp RUN_OUTPUT_VARIABLE _lowbit_probe_out)
+  if(_lowbit_probe_compile AND _lowbit_probe_run EQUAL 0)
+    string(REPLACE " " ";" _lowbit_probe_out "${_lowbit_probe_out}")
+    list(GET _lowbit_probe_out 0 _lowbit_best)
+    set(LOWBIT_BEST_ISA_LEVEL ${_lowbit_best} CACHE STRING "best ISA level of this machine (tests)")
+    if("avx512bf16" IN_LIST _lowbit_probe_out)
+      set(LOWBIT_CPU_HAS_AVX512BF16 ON CACHE BOOL "this machine has AVX512-BF16 (tests)")
+    else()
+      set(LOWBIT_CPU_HAS_AVX512BF16 OFF CACHE BOOL "this machine has AVX512-BF16 (tests)")
+    endif()
+  else()
+    set(LOWBIT_BEST_ISA_LEVEL avx512 CACHE STRING "best ISA level of this machine (tests)")
+  endif()
+  message(STATUS "lowbit: best ISA level of this machine: ${LOWBIT_BEST_ISA_LEVEL}")
+endif()

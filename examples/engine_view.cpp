@@ -118,13 +118,13 @@ int main() {
   lowbit::dequantize<S>(loaded, whole.data());
   check(same_bytes(whole.data(), expected.data(), whole.size()), "whole-matrix dequantize is bit-identical");
 
-  // A range of rows [first, last) is a view of its own: its packed rows, and
-  // its rows' scales and zero points (per_channel / per_group only; a
-  // per_tensor scale is shared by all rows).
+  // A range of rows [first, last) is a view of its own (view.rows): its packed
+  // rows, and its rows' scales and zero points (a per_tensor scale is shared).
+  // This is how an engine hands each of its threads a slice of a matrix.
   constexpr std::size_t first = 40, last = 57;
-  const std::size_t param0 = first * layout.groups_per_row();
-  const const_quantized_view<S> range(last - first, cols, loaded.row_codes(first), loaded.scales() + param0,
-                                      loaded.zero_points() + param0);
+  const const_quantized_view<S> range = loaded.rows(first, last);
+  check(range.scale(0, 3) == loaded.scale(first, 3) && range.zero_point(16, 21) == loaded.zero_point(last - 1, 21),
+        "the row range's parameters are those of its rows");
   std::vector<float> part((last - first) * cols);
   lowbit::dequantize<S>(range, part.data());
   check(same_bytes(part.data(), expected.data() + first * cols, part.size()),
@@ -153,13 +153,9 @@ int main() {
                [&] { (void)const_quantized_view<S>::from_blob(rows, cols, shifted.data() + 1, shifted.size() - 1); });
   expect_error("quantize a 95-row matrix into a 96-row view", "95x700",
                [&] { lowbit::quantize<S>(x.data(), rows - 1, cols, into); });
-  expect_error("symmetric scheme given zero points", "symmetric", [&] {
-    using sym = scheme<symmetric, bits<4>, per_group<32>, scale<fp16>>;
-    std::vector<std::uint8_t> c(matrix_layout<sym>{rows, cols}.code_words());
-    std::vector<fp16> s(matrix_layout<sym>{rows, cols}.params_count());
-    std::byte stray{};
-    (void)quantized_view<sym>(rows, cols, c.data(), s.data(), &stray);
-  });
+  expect_error("row range past the end", "outside the 96 rows", [&] { (void)loaded.rows(90, 97); });
+  expect_error("dimensions whose sizes overflow", "too large",
+               [&] { (void)matrix_layout<S>(std::size_t{1} << 40, std::size_t{1} << 40); });
 
   // A failed quantize leaves the destination as it was.
   const std::vector<std::byte> before(blob.data(), blob.data() + blob.size());

@@ -15,7 +15,11 @@ bool cpu_runs_this_level() {
       pretend != nullptr && std::strcmp(pretend, LOWBIT_ISA_NAME) == 0)
     return false;
   __builtin_cpu_init();
-#if defined(LOWBIT_TEST_ISA_avx512)
+#if defined(LOWBIT_TEST_ISA_avx512bf16)
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512bf16");
+#elif defined(LOWBIT_TEST_ISA_avx512)
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512cd");
 #elif defined(LOWBIT_TEST_ISA_avx2)

@@ -11,16 +11,26 @@
 //                       u = clamp(rne(x / (2d) + 1/2), 0, 1)          (x = 0 -> u = 0, -d)
 //                       x^ = 2d * (u - 1/2)
 //   asymmetric,         qmax = 2^B - 1, range widened to contain 0: lo' = min(lo, 0), hi' = max(hi, 0)
-//   integer zero point  d = (hi' - lo') / qmax,  z = clamp(rne(-lo' / d), 0, qmax)
+//   integer zero point  d = round_up((hi' - lo') / qmax),  z = clamp(rne(-lo' / d), 0, qmax)  (d: the STORED scale)
 //                       u = clamp(rne(x / d) + z, 0, qmax),   x^ = d * (u - z)
-//   asymmetric,         m = lo rounded down to the offset type,  d = (hi - m) / qmax
+//     stochastic:       d0 = (hi' - lo') / qmax,  z = clamp(rne(-lo' / d0), lo' < 0 ? 1 : 0, hi' > 0 ? qmax - 1 : qmax)
+//                       d = round_up(max(-lo' / z, hi' / (qmax - z)))   (a term whose denominator is 0 counts as 0)
+//   asymmetric,         m = lo rounded down to the offset type,  d = round_up((hi - m) / qmax)
 //   float offset        u = clamp(rne((x - m) / d), 0, qmax),  x^ = d * u + m (two roundings)
 //
-// The scale d is rounded UP to the scale type (and m DOWN to the offset type),
-// so the stored grid still spans [lo, hi] and |x - x^| <= step / 2 holds
-// against the stored step, up to float rounding of the arithmetic above.
+// Everything up to the stored values is computed in double; round_up rounds d UP
+// to the scale type (and m is rounded DOWN to the offset type). The stored grid
+//   d * [code_lo - center, code_hi - center] (+ m)
+// then covers [lo, hi] for symmetric schemes, float offsets and stochastic
+// integer zero points. A round-to-nearest integer zero point is rounded to the
+// grid, which can shift the grid by up to d / 2: the end of [lo', hi'] it moves
+// away from may lie up to d / 2 beyond the grid and is clamped to the grid end,
+// still within d / 2. So |x - x^| <= step / 2 holds for every element against
+// the stored step, up to the float rounding of the arithmetic.
 // A group of zeros (or a constant group) stores d = 0; it divides by 1 instead.
-// Stochastic rounding replaces rne(v) by floor(v + r), r uniform in [0, 1).
+// Stochastic rounding replaces rne(v) by floor(v + r), r uniform in [0, 1): as
+// the grid covers the group, no element is clamped and E[x^] = x (see
+// stochastic_rounding in policy/tags.hpp for the exact statement).
 #pragma once
 
 #include <cmath>
@@ -28,13 +38,15 @@
 #include <limits>
 #include <string>
 
+#include "lowbit/config.hpp"
+#include "lowbit/detail/finite.hpp"
 #include "lowbit/detail/no_contract.hpp"
 #include "lowbit/error.hpp"
 #include "lowbit/layout/matrix_layout.hpp"
 #include "lowbit/policy/scheme.hpp"
 #include "lowbit/types/float16.hpp"
 
-namespace lowbit {
+namespace LOWBIT_NS {
 
 template <Scheme S>
 struct group_params {
@@ -95,46 +107,57 @@ void derive_kernel_constants(group_params<S>& p) noexcept {
   p.divisor = p.step != 0.0f ? p.step : 1.0f;
 }
 
-[[noreturn]] inline void fail_unrepresentable(const char* what, double value, const char* type, std::size_t row,
-                                              std::size_t group) {
-  fail(std::string(what) + " " + std::to_string(value) + " of row " + std::to_string(row) + ", group " +
-       std::to_string(group) + " is not representable in " + type);
+inline status unrepresentable(const char* what, double value, const char* type, std::size_t row, std::size_t group) {
+  return failure(what, " ", value, " of row ", row, ", group ", group, " is not representable in ", type);
 }
 
 }  // namespace detail
 
-/// Parameters of a group with minimum lo and maximum hi (both finite).
-/// `row`/`group` only label the error thrown when the scale or offset does not
-/// fit its storage type.
+/// Parameters of a group with minimum lo and maximum hi (both finite), into
+/// `out`; a refusal when the scale or offset does not fit its storage type
+/// (`row` / `group` label the message). `out` is assigned only when ok.
 template <Scheme S>
-group_params<S> compute_group_params(float lo, float hi, std::size_t row = 0, std::size_t group = 0) {
+status try_compute_group_params(float lo, float hi, std::size_t row, std::size_t group, group_params<S>& out) {
   using scale_t = typename S::scale_type;
   group_params<S> p;
   lo += 0.0f;  // -0 -> +0: min/max of {-0, +0} depends on the order they are seen in
   hi += 0.0f;
+  [[maybe_unused]] const double lo0 = std::fmin(static_cast<double>(lo), 0.0);
+  [[maybe_unused]] const double hi0 = std::fmax(static_cast<double>(hi), 0.0);
+  [[maybe_unused]] constexpr double qmax = static_cast<double>(S::code_max);
   double d = 0.0;
   if constexpr (S::is_symmetric) {
     const double amax = std::fmax(std::fabs(static_cast<double>(lo)), std::fabs(static_cast<double>(hi)));
     d = S::bits == 1 ? amax : amax / static_cast<double>((1u << (S::bits - 1)) - 1u);
+  } else if constexpr (S::has_integer_zero_point && S::is_stochastic) {
+    // The grid d * [-z, qmax - z] must cover [lo', hi'] so that no element is
+    // clamped (clamping would bias stochastic rounding): z from the min/max
+    // step d0, kept off the ends unless lo' or hi' is 0, then d just large
+    // enough for both ends. (B = 1 cannot cover both signs: z is 0 or 1.)
+    const double d0 = (hi0 - lo0) / qmax;
+    double z = d0 > 0.0 ? std::nearbyint(-lo0 / d0) : 0.0;
+    z = std::fmin(std::fmax(z, lo0 < 0.0 ? 1.0 : 0.0), hi0 > 0.0 ? qmax - 1.0 : qmax);
+    d = std::fmax(z > 0.0 ? -lo0 / z : 0.0, z < qmax ? hi0 / (qmax - z) : 0.0);
+    p.zero_point = static_cast<typename S::zero_point_type>(z);
   } else if constexpr (S::has_integer_zero_point) {
-    const double lo0 = std::fmin(static_cast<double>(lo), 0.0), hi0 = std::fmax(static_cast<double>(hi), 0.0);
-    d = (hi0 - lo0) / static_cast<double>(S::code_max);
+    d = (hi0 - lo0) / qmax;
   } else {
     using zero_t = typename S::zero_point_type;
     p.zero_point = round_down_to<zero_t>(static_cast<double>(lo));
     const float m = float_storage<zero_t>::to_float(p.zero_point);
-    if (!std::isfinite(m)) detail::fail_unrepresentable("offset", lo, float_storage<zero_t>::name, row, group);
-    d = (static_cast<double>(hi) - static_cast<double>(m)) / static_cast<double>(S::code_max);
+    if (!detail::is_finite_bits(m))
+      return detail::unrepresentable("offset", lo, float_storage<zero_t>::name, row, group);
+    d = (static_cast<double>(hi) - static_cast<double>(m)) / qmax;
   }
   p.scale = round_up_to<scale_t>(d);
   const float stored = float_storage<scale_t>::to_float(p.scale);
   // B = 1 symmetric steps by 2d, which must stay finite too.
-  if (!std::isfinite(stored) || (S::is_symmetric && S::bits == 1 && !std::isfinite(2.0f * stored)))
-    detail::fail_unrepresentable("scale", d, float_storage<scale_t>::name, row, group);
-  if constexpr (S::has_integer_zero_point) {
-    const double lo0 = std::fmin(static_cast<double>(lo), 0.0);
+  if (!detail::is_finite_bits(stored) || (S::is_symmetric && S::bits == 1 && !detail::is_finite_bits(2.0f * stored)))
+    return detail::unrepresentable("scale", d, float_storage<scale_t>::name, row, group);
+  if constexpr (S::has_integer_zero_point && !S::is_stochastic) {
+    // z = clamp(rne(-lo' / d), 0, qmax) with the STORED d (0 when d = 0)
     double z = stored > 0.0f ? std::nearbyint(-lo0 / static_cast<double>(stored)) : 0.0;
-    z = std::fmin(std::fmax(z, 0.0), static_cast<double>(S::code_max));
+    z = std::fmin(std::fmax(z, 0.0), qmax);
     p.zero_point = static_cast<typename S::zero_point_type>(z);
   }
   detail::derive_kernel_constants(p);
@@ -144,9 +167,20 @@ group_params<S> compute_group_params(float lo, float hi, std::size_t row = 0, st
   // the product is rounded on its own, as dequantization rounds it)
   const float top = detail::no_contract(p.step * (p.code_hi - p.center)) + p.offset;
   const float bottom = detail::no_contract(p.step * (p.code_lo - p.center)) + p.offset;
-  if (!std::isfinite(top) || !std::isfinite(bottom))
-    detail::fail_unrepresentable("grid end", double(p.step) * double(p.code_hi - p.center) + double(p.offset),
-                                 "fp32 (the scaled grid overflows float)", row, group);
+  if (!detail::is_finite_bits(top) || !detail::is_finite_bits(bottom))
+    return detail::unrepresentable("grid end", double(p.step) * double(p.code_hi - p.center) + double(p.offset),
+                                   "fp32 (the scaled grid overflows float)", row, group);
+  out = p;
+  return {};
+}
+
+/// Parameters of a group with minimum lo and maximum hi (both finite).
+/// Throws lowbit::error when the scale or offset does not fit its storage
+/// type; `row` / `group` only label that message.
+template <Scheme S>
+group_params<S> compute_group_params(float lo, float hi, std::size_t row = 0, std::size_t group = 0) {
+  group_params<S> p;
+  detail::throw_if_failed(try_compute_group_params<S>(lo, hi, row, group, p));
   return p;
 }
 
@@ -160,4 +194,4 @@ group_params<S> load_group_params(typename S::scale_type scale, zero_point_stora
   return p;
 }
 
-}  // namespace lowbit
+}  // namespace LOWBIT_NS

@@ -18,6 +18,7 @@
 #include "lowbit/layout/matrix_layout.hpp"
 #include "lowbit/layout/packed_layout.hpp"
 #include "lowbit/layout/quantized_matrix.hpp"
+#include "lowbit/options.hpp"
 #include "lowbit/policy/scheme.hpp"
 #include "lowbit/policy/tags.hpp"
 #include "lowbit/quantize.hpp"

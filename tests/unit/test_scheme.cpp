@@ -426,7 +426,7 @@ static_assert(matrix_layout<scheme<bits<4>, code_word<uint32_t>>>{3, 1000}.code_
 // Empty matrices have nothing at all.
 template <Scheme S>
 consteval bool empty_layout_is_empty() {
-  for (const matrix_layout<S> l : {matrix_layout<S>{0, 0}, matrix_layout<S>{0, 100}, matrix_layout<S>{100, 0}}) {
+  for (const matrix_layout<S>& l : {matrix_layout<S>{0, 0}, matrix_layout<S>{0, 100}, matrix_layout<S>{100, 0}}) {
     if (!l.empty() || l.code_words() != 0 || l.code_bytes() != 0 || l.params_count() != 0) return false;
     if (l.zero_points_count() != 0 || l.scale_bytes() != 0 || l.zero_point_bytes() != 0) return false;
     if (l.scales_offset() != 0 || l.zero_points_offset() != 0 || l.total_bytes() != 0) return false;

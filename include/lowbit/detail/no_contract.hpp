@@ -8,7 +8,7 @@
 
 #include "lowbit/config.hpp"
 
-namespace lowbit::detail {
+namespace LOWBIT_NS::detail {
 
 /// For float, double and raw vector register types (__m128, __m256, __m512).
 template <class T>
@@ -29,4 +29,4 @@ LOWBIT_ALWAYS_INLINE xsimd::batch<T, A> no_contract(xsimd::batch<T, A> v) noexce
   return xsimd::batch<T, A>(no_contract(static_cast<reg>(v)));
 }
 
-}  // namespace lowbit::detail
+}  // namespace LOWBIT_NS::detail

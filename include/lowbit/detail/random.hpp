@@ -10,7 +10,9 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace lowbit::detail {
+#include "lowbit/config.hpp"
+
+namespace LOWBIT_NS::detail {
 
 constexpr std::uint32_t fmix32(std::uint32_t h) noexcept {
   h ^= h >> 16;
@@ -37,4 +39,4 @@ constexpr float stochastic_uniform(std::uint32_t key, std::uint32_t col) noexcep
   return static_cast<float>(stochastic_bits(key, col) >> 8) * 5.9604644775390625e-8f;
 }
 
-}  // namespace lowbit::detail
+}  // namespace LOWBIT_NS::detail

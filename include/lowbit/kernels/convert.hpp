@@ -30,7 +30,7 @@
 #include "lowbit/kernels/arch/convert_x86.hpp"
 #include "lowbit/types/float16.hpp"
 
-namespace lowbit::kernels {
+namespace LOWBIT_NS::kernels {
 namespace convert_impl {
 
 template <class A>
@@ -53,9 +53,9 @@ LOWBIT_ALWAYS_INLINE ibatch<A> fp16_bits(const fbatch<A>& f) noexcept {
   const F scaled = detail::simd::bitcast<float>(ax) * F(16777216.0f) + F(8388608.0f);
   const I subnormal = detail::simd::bitcast<std::int32_t>(scaled) - I(0x4b000000);
   const I nan = I(0x7e00) | ((ax >> 13) & I(0x3ff));  // quiet bit set, top 10 payload bits kept
-  I r = xsimd::select(ax < I(0x38800000), subnormal, normal);
-  r = xsimd::select(ax >= I(0x47800000), I(0x7c00), r);  // |f| >= 2^16 (65520 rounds up by itself)
-  r = xsimd::select(ax > I(0x7f800000), nan, r);
+  I r = detail::simd::select(ax < I(0x38800000), subnormal, normal);
+  r = detail::simd::select(ax >= I(0x47800000), I(0x7c00), r);  // |f| >= 2^16 (65520 rounds up by itself)
+  r = detail::simd::select(ax > I(0x7f800000), nan, r);
   return r | sign;
 }
 
@@ -69,7 +69,7 @@ LOWBIT_ALWAYS_INLINE ibatch<A> bf16_bits_high(const fbatch<A>& f) noexcept {
   // exponent is right, up to Inf); a NaN gets its quiet bit and no rounding.
   const I rounded = x + I(0x7fff) + ((x >> 16) & I(1));
   const I quiet = x | I(0x00400000);
-  return bitcast<std::int32_t>(xsimd::select(xsimd::isnan(f), bitcast<float>(quiet), bitcast<float>(rounded)));
+  return detail::simd::select((x & I(0x7fffffff)) > I(0x7f800000), quiet, rounded);  // integer NaN test
 }
 
 /// fp16_bits_to_float_scalar lane by lane, from fp16 bits zero-extended to int32.
@@ -81,10 +81,10 @@ LOWBIT_ALWAYS_INLINE fbatch<A> fp16_to_f32(const ibatch<A>& h) noexcept {
   const I mantissa = h & I(0x3ff);
   // Normal: exponent + (127 - 15), mantissa << 13. Inf / NaN: exponent 255, payload << 13.
   I r = ((h & I(0x7fff)) << 13) + I(112 << 23);
-  r = xsimd::select(exponent == I(0x7c00), I(0x7f800000) | (mantissa << 13), r);
+  r = detail::simd::select(exponent == I(0x7c00), I(0x7f800000) | (mantissa << 13), r);
   // Subnormal: m * 2^-24, exact (m < 2^10).
   const F sub = xsimd::batch_cast<float>(mantissa) * F(5.9604644775390625e-8f);
-  r = xsimd::select(exponent == I(0), detail::simd::bitcast<std::int32_t>(sub), r);
+  r = detail::simd::select(exponent == I(0), detail::simd::bitcast<std::int32_t>(sub), r);
   return detail::simd::bitcast<float>(r | ((h & I(0x8000)) << 16));
 }
 
@@ -114,7 +114,9 @@ LOWBIT_ALWAYS_INLINE void from_fp16(const std::uint16_t* in, float* out) noexcep
   if constexpr (convert_arch::has_hw_fp16<A>) {
     const fbatch<A> x = convert_arch::load_fp16_as_f32<A>(in);
     // vcvtph2ps quiets a signalling NaN (sets bit 22); the scalar code keeps its bits.
-    if (!xsimd::any(xsimd::isnan(x))) [[likely]] {
+    // (NaN test on the bits: it must hold under -ffast-math too)
+    const ibatch<A> magnitude = detail::simd::bitcast<std::int32_t>(x) & ibatch<A>(0x7fffffff);
+    if (!xsimd::any(magnitude > ibatch<A>(0x7f800000))) [[likely]] {
       x.store_unaligned(out);
       return;
     }
@@ -146,18 +148,20 @@ LOWBIT_ALWAYS_INLINE void run_blocks(const In* in, std::size_t n, Out* out, Bloc
 template <class T>
 inline constexpr bool is_half = std::is_same_v<T, fp16> || std::is_same_v<T, bf16>;
 
-/// Throws the error for a null or misaligned pointer (kept out of line: no string work on the fast path).
+/// The refusal of a null or misaligned pointer (kept out of line: no string work on the fast path).
 template <class From, class To>
-[[noreturn, gnu::noinline, gnu::cold]] void fail_pointers(const void* in, const void* out) {
-  const std::string fn = std::string("convert (") + float_storage<From>::name + " -> " + float_storage<To>::name + ")";
+[[gnu::noinline, gnu::cold]] status bad_pointers(const void* in, const void* out) {
+  const char* from = float_storage<From>::name;
+  const char* to = float_storage<To>::name;
   const auto misaligned = [](const void* p, std::size_t align) {
     return reinterpret_cast<std::uintptr_t>(p) % align != 0;
   };
-  if (in == nullptr) lowbit::detail::fail(fn + ": input pointer is null");
-  if (out == nullptr) lowbit::detail::fail(fn + ": output pointer is null");
+  if (in == nullptr) return detail::failure("convert (", from, " -> ", to, "): input pointer is null");
+  if (out == nullptr) return detail::failure("convert (", from, " -> ", to, "): output pointer is null");
   if (misaligned(in, alignof(From)))
-    lowbit::detail::fail(fn + ": input pointer is not aligned to " + std::to_string(alignof(From)) + " bytes");
-  lowbit::detail::fail(fn + ": output pointer is not aligned to " + std::to_string(alignof(To)) + " bytes");
+    return detail::failure("convert (", from, " -> ", to, "): input pointer is not aligned to ", alignof(From),
+                           " bytes");
+  return detail::failure("convert (", from, " -> ", to, "): output pointer is not aligned to ", alignof(To), " bytes");
 }
 
 }  // namespace convert_impl
@@ -167,17 +171,18 @@ template <class From, class To>
 /// (fp16::from_float / bf16(float): round to nearest even, overflow to Inf, NaN
 /// quieted keeping its top payload bits; fp16 / bf16 -> float exact). n == 0
 /// does nothing; otherwise null or misaligned (for the element type: 4 bytes for
-/// float, 2 for fp16 / bf16) pointers throw lowbit::error before anything is
-/// written. No other alignment is needed. in and out must not overlap.
+/// float, 2 for fp16 / bf16) pointers are refused before anything is written.
+/// No other alignment is needed. in and out must not overlap.
 template <class From, class To, class Arch = xsimd::default_arch>
-void convert(const From* in, std::size_t n, To* out) {
+status try_convert(const From* in, std::size_t n, To* out) {
   static_assert((std::is_same_v<From, float> && convert_impl::is_half<To>) ||
                     (convert_impl::is_half<From> && std::is_same_v<To, float>),
                 "lowbit::kernels::convert: supported conversions are float -> fp16 / bf16 and fp16 / bf16 -> float");
-  if (n == 0) return;
+  LOWBIT_TRACE_KERNEL("convert", Arch);
+  if (n == 0) return {};
   if (in == nullptr || out == nullptr || reinterpret_cast<std::uintptr_t>(in) % alignof(From) != 0 ||
       reinterpret_cast<std::uintptr_t>(out) % alignof(To) != 0) [[unlikely]]
-    convert_impl::fail_pointers<From, To>(in, out);
+    return convert_impl::bad_pointers<From, To>(in, out);
 
   constexpr std::size_t lanes = xsimd::batch<float, Arch>::size;
   using namespace convert_impl;
@@ -198,6 +203,13 @@ void convert(const From* in, std::size_t n, To* out) {
       run_blocks<lanes>(bits, n, out,
                         [](const std::uint16_t* i, float* o) LOWBIT_INLINE_LAMBDA { from_bf16<Arch>(i, o); });
   }
+  return {};
 }
 
-}  // namespace lowbit::kernels
+/// try_convert, throwing lowbit::error.
+template <class From, class To, class Arch = xsimd::default_arch>
+void convert(const From* in, std::size_t n, To* out) {
+  detail::throw_if_failed(try_convert<From, To, Arch>(in, n, out));
+}
+
+}  // namespace LOWBIT_NS::kernels

@@ -33,7 +33,7 @@
 #include "lowbit/group_params.hpp"
 #include "lowbit/kernels/arch/convert_x86.hpp"
 
-namespace lowbit::kernels {
+namespace LOWBIT_NS::kernels {
 
 /// Where kernels::compute_group_params writes the parameters of group i.
 /// The kernel constants are those of quantization:
@@ -74,7 +74,7 @@ LOWBIT_ALWAYS_INLINE dbatch<A> round_up_f32(const dbatch<A>& d) noexcept {
   const U bits = detail::simd::bitcast<std::uint64_t>(d);
   const dbatch<A> normal = detail::simd::bitcast<double>((bits + U(low)) & U(~low));
   const dbatch<A> subnormal = xsimd::ceil(d * dbatch<A>(0x1p149)) * dbatch<A>(0x1p-149);
-  return xsimd::select(d < dbatch<A>(0x1p-126), subnormal, normal);
+  return detail::simd::select(d < dbatch<A>(0x1p-126), subnormal, normal);
 }
 
 /// x rounded up (Up) or down to T in {float, fp16, bf16}; the stored values go
@@ -99,7 +99,8 @@ LOWBIT_ALWAYS_INLINE fbatch<A> round_to(const fbatch<A>& x, T* out) noexcept {
     using U = xsimd::batch<std::uint32_t, A>;
     const U bits = detail::simd::bitcast<std::uint32_t>(x);
     const auto negative = (bits >> 31) == U(1u);
-    const U add = Up ? xsimd::select(negative, U(0u), U(0xffffu)) : xsimd::select(negative, U(0xffffu), U(0u));
+    const U add =
+        Up ? detail::simd::select(negative, U(0u), U(0xffffu)) : detail::simd::select(negative, U(0xffffu), U(0u));
     const U top = (bits + add) >> 16;
     alignas(64) std::uint32_t lanes[F::size];
     top.store_aligned(lanes);
@@ -108,10 +109,13 @@ LOWBIT_ALWAYS_INLINE fbatch<A> round_to(const fbatch<A>& x, T* out) noexcept {
   }
 }
 
-/// Lanes with a finite value.
+/// Lanes with a finite value: the exponent bits are not all ones (an integer
+/// test, so that it holds under -ffast-math too).
 template <class A>
 LOWBIT_ALWAYS_INLINE xsimd::batch_bool<float, A> finite(const fbatch<A>& x) noexcept {
-  return xsimd::abs(x) <= fbatch<A>(std::numeric_limits<float>::max());  // false for NaN
+  using I = xsimd::batch<std::int32_t, A>;
+  const I e = detail::simd::bitcast<std::int32_t>(x) & I(0x7f800000);
+  return detail::simd::to_float_mask<A>(e != I(0x7f800000));
 }
 
 /// The parameters of fbatch<A>::size groups (lo, hi: their finite minima and maxima).
@@ -134,6 +138,7 @@ struct lanes_params {
     storable = F(0.0f) == F(0.0f);
     F d;       // round_up_f32 of the exact scale formula, in float lanes
     F lo0, m;  // asymmetric: min(lo, 0) (integer zero point) or the stored offset m
+    [[maybe_unused]] std::array<D, 2> z_stochastic;  // stochastic integer zero point: z, chosen before d
     if constexpr (S::is_symmetric) {
       const F amax = xsimd::max(xsimd::abs(lo), xsimd::abs(hi));
       if constexpr (S::bits == 1) {
@@ -142,6 +147,25 @@ struct lanes_params {
         const auto a = convert_arch::widen_to_f64<A>(amax);
         d = convert_arch::narrow_to_f32<A>(round_up_f32<A>(a[0] / qmax), round_up_f32<A>(a[1] / qmax));
       }
+    } else if constexpr (S::has_integer_zero_point && S::is_stochastic) {
+      // The grid must cover [lo', hi'] (group_params.hpp): z from d0, kept off
+      // the ends unless lo' or hi' is 0, then d = max(-lo' / z, hi' / (qmax - z)).
+      lo0 = xsimd::min(lo, F(0.0f));
+      const auto l = convert_arch::widen_to_f64<A>(lo0);
+      const auto h = convert_arch::widen_to_f64<A>(xsimd::max(hi, F(0.0f)));
+      std::array<D, 2> dd;
+      for (std::size_t k = 0; k < 2; ++k) {
+        const D zero(0.0), one(1.0);
+        const D d0 = (h[k] - l[k]) / qmax;
+        D z = detail::simd::select(d0 > zero, xsimd::nearbyint(-l[k] / d0), zero);
+        z = xsimd::min(xsimd::max(z, detail::simd::select(l[k] < zero, one, zero)),
+                       detail::simd::select(h[k] > zero, qmax - one, qmax));
+        z_stochastic[k] = z;
+        const D low_end = detail::simd::select(z > zero, -l[k] / z, zero);
+        const D high_end = detail::simd::select(z < qmax, h[k] / (qmax - z), zero);
+        dd[k] = round_up_f32<A>(xsimd::max(low_end, high_end));
+      }
+      d = convert_arch::narrow_to_f32<A>(dd[0], dd[1]);
     } else if constexpr (S::has_integer_zero_point) {
       // d = (max(hi, 0) - min(lo, 0)) / qmax
       lo0 = xsimd::min(lo, F(0.0f));
@@ -160,7 +184,7 @@ struct lanes_params {
     const F stored = round_to<scale_t, true, A>(d, scale);
     const F step = S::is_symmetric && S::bits == 1 ? F(2.0f) * stored : stored;
     storable = storable && finite<A>(stored) && finite<A>(step);
-    divisor = xsimd::select(step != F(0.0f), step, F(1.0f));
+    divisor = detail::simd::select(step != F(0.0f), step, F(1.0f));
 
     F center, offset(0.0f);
     const F code_lo(S::is_symmetric && S::bits > 1 ? 1.0f : 0.0f);
@@ -168,13 +192,15 @@ struct lanes_params {
     if constexpr (S::is_symmetric) {
       center = F(S::bits == 1 ? 0.5f : static_cast<float>(1u << (S::bits - 1)));
     } else if constexpr (S::has_integer_zero_point) {
-      // z = clamp(rne(-min(lo, 0) / d), 0, qmax), 0 when d = 0
-      const auto s = convert_arch::widen_to_f64<A>(stored);
-      const auto l = convert_arch::widen_to_f64<A>(lo0);
-      std::array<D, 2> z;
-      for (std::size_t k = 0; k < 2; ++k) {
-        const D q = xsimd::select(s[k] > D(0.0), xsimd::nearbyint(-l[k] / s[k]), D(0.0));
-        z[k] = xsimd::min(xsimd::max(q, D(0.0)), qmax);
+      std::array<D, 2> z = z_stochastic;
+      if constexpr (!S::is_stochastic) {
+        // z = clamp(rne(-min(lo, 0) / d), 0, qmax) with the stored d, 0 when d = 0
+        const auto s = convert_arch::widen_to_f64<A>(stored);
+        const auto l = convert_arch::widen_to_f64<A>(lo0);
+        for (std::size_t k = 0; k < 2; ++k) {
+          const D q = detail::simd::select(s[k] > D(0.0), xsimd::nearbyint(-l[k] / s[k]), D(0.0));
+          z[k] = xsimd::min(xsimd::max(q, D(0.0)), qmax);
+        }
       }
       center = convert_arch::narrow_to_f32<A>(z[0], z[1]) + F(0.0f);
       alignas(64) float zf[lanes];
@@ -197,12 +223,13 @@ struct lanes_params {
 
 /// For i in [0, n): the stored scale and zero point and the kernel constants
 /// of the group with minimum lo[i] and maximum hi[i] (finite), bit-identical
-/// to lowbit::compute_group_params. Group i is labelled row i / groups_per_row,
-/// group i % groups_per_row in the lowbit::error thrown, as by the reference,
-/// for the first group whose parameters the scheme cannot store.
+/// to lowbit::compute_group_params. Refuses, with the reference's message, the
+/// first group whose parameters the scheme cannot store (group i is labelled
+/// row first_row + i / groups_per_row, group i % groups_per_row); the groups
+/// before it are written.
 template <Scheme S, class A = xsimd::default_arch>
-void compute_group_params(const float* lo, const float* hi, std::size_t n, std::size_t groups_per_row,
-                          const group_params_out<S>& out) {
+status try_compute_group_params(const float* lo, const float* hi, std::size_t n, std::size_t groups_per_row,
+                                const group_params_out<S>& out, std::size_t first_row = 0) {
   using F = group_params_impl::fbatch<A>;
   constexpr std::size_t lanes = F::size;
   alignas(64) float lo_tail[lanes] = {}, hi_tail[lanes] = {};
@@ -220,8 +247,12 @@ void compute_group_params(const float* lo, const float* hi, std::size_t n, std::
     }
     const group_params_impl::lanes_params<S, A> p(vlo, vhi);
     if (!xsimd::all(p.storable)) {
-      for (std::size_t j = i; j < i + m; ++j)
-        out.store(j, lowbit::compute_group_params<S>(lo[j], hi[j], j / groups_per_row, j % groups_per_row));
+      for (std::size_t j = i; j < i + m; ++j) {
+        group_params<S> one;
+        LOWBIT_TRY(
+            lowbit::try_compute_group_params<S>(lo[j], hi[j], first_row + j / groups_per_row, j % groups_per_row, one));
+        out.store(j, one);
+      }
       continue;
     }
     alignas(64) float divisor[lanes], shift[lanes];
@@ -234,6 +265,14 @@ void compute_group_params(const float* lo, const float* hi, std::size_t n, std::
       std::copy(p.zero_point, p.zero_point + m, out.zero_points + i);
     }
   }
+  return {};
 }
 
-}  // namespace lowbit::kernels
+/// try_compute_group_params, throwing lowbit::error.
+template <Scheme S, class A = xsimd::default_arch>
+void compute_group_params(const float* lo, const float* hi, std::size_t n, std::size_t groups_per_row,
+                          const group_params_out<S>& out) {
+  detail::throw_if_failed(try_compute_group_params<S, A>(lo, hi, n, groups_per_row, out));
+}
+
+}  // namespace LOWBIT_NS::kernels

@@ -27,7 +27,7 @@
 #include "lowbit/layout/packed_layout.hpp"
 #include "lowbit/reference/pack.hpp"
 
-namespace lowbit::kernels {
+namespace LOWBIT_NS::kernels {
 namespace pack_impl {
 
 /// Shifts every byte of x left by D (right by -D if D < 0) as 16-bit lanes:
@@ -246,18 +246,27 @@ void pack_row_unchecked(const std::uint8_t* codes, std::size_t n, Word* out) noe
 }
 
 /// Packs n codes into packed_layout<Bits, Word>::row_words(n) words at `out`,
-/// bit-identical to reference::pack_row. Throws lowbit::error, before writing,
-/// if a code is >= 2^Bits.
+/// bit-identical to reference::pack_row. Refuses, before writing, a code >= 2^Bits
+/// (with the reference's message, naming the first such code).
+template <int Bits, class Word, class Arch = xsimd::default_arch>
+status try_pack_row(const std::uint8_t* codes, std::size_t n, Word* out) {
+  LOWBIT_TRACE_KERNEL("pack_row", Arch);
+  if (!pack_impl::codes_fit<Bits, Arch>(codes, n)) return reference::try_pack_row<Bits, Word>(codes, n, out);
+  pack_row_unchecked<Bits, Word, Arch>(codes, n, out);
+  return {};
+}
+
+/// try_pack_row, throwing lowbit::error.
 template <int Bits, class Word, class Arch = xsimd::default_arch>
 void pack_row(const std::uint8_t* codes, std::size_t n, Word* out) {
-  if (!pack_impl::codes_fit<Bits, Arch>(codes, n)) reference::pack_row<Bits, Word>(codes, n, out);  // throws
-  pack_row_unchecked<Bits, Word, Arch>(codes, n, out);
+  detail::throw_if_failed(try_pack_row<Bits, Word, Arch>(codes, n, out));
 }
 
 /// Unpacks n codes from packed_layout<Bits, Word>::row_words(n) words at `in`;
 /// inverse of pack_row, bit-identical to reference::unpack_row.
 template <int Bits, class Word, class Arch = xsimd::default_arch>
 void unpack_row(const Word* in, std::size_t n, std::uint8_t* codes) noexcept {
+  LOWBIT_TRACE_KERNEL("unpack_row", Arch);
   using L = packed_layout<Bits, Word>;
   using kernel = pack_impl::block_kernel<Bits, Word, Arch>;
   constexpr std::size_t block_words = L::block_words(L::block_codes);
@@ -272,6 +281,7 @@ void unpack_row(const Word* in, std::size_t n, std::uint8_t* codes) noexcept {
 /// operands of integer dot products), bit-identical to reference::unpack_row_int8.
 template <int Bits, class Word, class Arch = xsimd::default_arch>
 void unpack_row_int8(const Word* in, std::size_t n, std::int8_t* levels) noexcept {
+  LOWBIT_TRACE_KERNEL("unpack_row_int8", Arch);
   using L = packed_layout<Bits, Word>;
   using kernel = pack_impl::block_kernel<Bits, Word, Arch>;
   constexpr std::size_t block_words = L::block_words(L::block_codes);
@@ -282,4 +292,4 @@ void unpack_row_int8(const Word* in, std::size_t n, std::int8_t* levels) noexcep
     reference::unpack_row_int8<Bits, Word>(in + full * block_words, rest, levels + full * L::block_codes);
 }
 
-}  // namespace lowbit::kernels
+}  // namespace LOWBIT_NS::kernels

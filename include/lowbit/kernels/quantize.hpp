@@ -15,8 +15,9 @@
 //        x^ = step * (u - center)            or    x^ = no_contract(step * u) + offset
 // with the reference's operation order, so no FMA contraction changes a bit;
 // its group constants come from load_group_params on the stored values.
-// A group's elements that do not fill a whole register go through the
-// reference's per-value functions.
+// Every element goes through the register code: a group's last elements that
+// do not fill a register (all of a group shorter than one, per_group<7> say)
+// are quantized from a zero-padded copy, and only their codes are stored.
 #pragma once
 
 #include <algorithm>
@@ -25,10 +26,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "lowbit/config.hpp"
 #include "lowbit/detail/checks.hpp"
+#include "lowbit/detail/finite.hpp"
 #include "lowbit/detail/no_contract.hpp"
 #include "lowbit/detail/random.hpp"
 #include "lowbit/detail/xsimd_compat.hpp"
@@ -39,7 +43,7 @@
 #include "lowbit/layout/quantized_matrix.hpp"
 #include "lowbit/reference/quantize.hpp"
 
-namespace lowbit::kernels {
+namespace LOWBIT_NS::kernels {
 namespace quantize_impl {
 
 template <class A>
@@ -56,6 +60,22 @@ using float_param_scheme =
                  std::conditional_t<S::has_float_offset, zero_point<float>, typename S::zero_point_policy>,
                  typename S::rounding_policy>;
 
+/// Accumulates, over registers, whether any lane is NaN or Inf, on the bits:
+/// t = (bits & 0x7f800000) + 0x00800000 carries into bit 31 exactly when the
+/// exponent is all ones; OR the t of every register and test bit 31 at the end.
+/// (Integer operations only: the test holds under -ffast-math, and an OR has no
+/// latency chain of adds.)
+template <class A>
+struct non_finite_detector {
+  using I = xsimd::batch<std::int32_t, A>;
+  I acc = I(0);
+
+  LOWBIT_ALWAYS_INLINE void add(const fbatch<A>& v) noexcept {
+    acc = acc | ((detail::simd::bitcast<std::int32_t>(v) & I(0x7f800000)) + I(0x00800000));
+  }
+  LOWBIT_ALWAYS_INLINE bool all_finite() const noexcept { return !xsimd::any(acc < I(0)); }
+};
+
 /// Minimum and maximum of x[0, n), n >= 1. Returns false if an element is NaN
 /// or Inf (lo / hi are then meaningless).
 template <class A>
@@ -66,23 +86,22 @@ bool scan_range(const float* x, std::size_t n, float& lo, float& hi) noexcept {
   bool finite = true;
   std::size_t i = 0;
   if (n >= lanes) {
-    // x * 0 is +-0 for finite x and NaN for NaN / Inf; the OR of their bits
-    // stays +-0 or turns NaN (an OR, not a sum: no latency chain of adds).
-    const B zero(0.0f);
+    non_finite_detector<A> bad;
     B v = B::load_unaligned(x);
-    B vlo = v, vhi = v, bad = v * zero;
+    B vlo = v, vhi = v;
+    bad.add(v);
     for (i = lanes; i + lanes <= n; i += lanes) {
       v = B::load_unaligned(x + i);
       vlo = xsimd::min(vlo, v);
       vhi = xsimd::max(vhi, v);
-      bad = bad | (v * zero);
+      bad.add(v);
     }
-    finite = xsimd::all(xsimd::abs(bad) == zero);
+    finite = bad.all_finite();
     slo = convert_arch::reduce_min<A>(vlo);
     shi = convert_arch::reduce_max<A>(vhi);
   }
   for (; i < n; ++i) {
-    finite &= std::isfinite(x[i]);
+    finite &= detail::is_finite_bits(x[i]);
     slo = std::fmin(slo, x[i]);
     shi = std::fmax(shi, x[i]);
   }
@@ -128,36 +147,62 @@ struct noise_generator {
 
 /// Per-element quantization with one group's constants: its divisor and its
 /// shift (center of an integer zero point, or float offset; see group_params_out).
-/// t = y / d is a true division, as in the reference (measured: a vdivps per
-/// register costs no more than a multiplication by 1 / d here; the loop is
-/// bound by the other operations).
+///
+/// t = a / d (a = x, or x - m for a float offset) must be the correctly rounded
+/// quotient, as the reference's division. Where the Arch has a fused
+/// multiply-add it is computed without a division instruction (vdivps costs
+/// about 10 cycles per zmm register on the Xeons seen, 6 on Zen 5), from
+/// y = RN(1 / d), one true division per group, and two correction steps:
+///   q0 = RN(a y)
+///   q1 = RN(q0 + RN(a - q0 d) y)        within 1 ulp of a / d
+///   q2 = RN(q1 + (a - q1 d) y)          = RN(a / d)
+/// The last line is Markstein's theorem on the final step of FMA division (as
+/// in Muller et al., Handbook of Floating-Point Arithmetic): if y approximates
+/// 1 / d with a relative error below 2^-24 (RN(1 / d) does) and q1 is a
+/// faithful approximation of a / d (one of the two floats around it; q1 is
+/// within half an ulp plus about 2^-23 ulp), the remainder a - q1 d is exact
+/// and RN(q1 + (a - q1 d) y) = RN(a / d). It assumes no underflow:
+/// a group takes it only when 2^-100 <= d <= 2^100, and a register only when
+/// every lane has a = 0, or |a| >= 2^-100 and 2^-100 <= |q2| <= 2^100 (no
+/// overflow either); otherwise it divides. (In quantize |a / d| is at most
+/// 2^B or so: only tiny elements of a group ever take the division.)
 template <Scheme S, class A>
 struct code_kernel {
   using B = fbatch<A>;
   static constexpr float symmetric_center = S::bits == 1 ? 0.5f : static_cast<float>(1u << (S::bits - 1));
   static constexpr float code_lo = S::is_symmetric && S::bits > 1 ? 1.0f : 0.0f;
   static constexpr float code_hi = static_cast<float>(S::code_max);
+  static constexpr float tiny = 0x1p-100f, huge = 0x1p100f;
 
-  B divisor, shift;
+  B divisor, shift, reciprocal;
+  bool use_reciprocal = false;
 
   LOWBIT_ALWAYS_INLINE code_kernel(float d, float sh) noexcept
-      : divisor(d), shift(S::is_symmetric ? symmetric_center : sh) {}
+      : divisor(d), shift(S::is_symmetric ? symmetric_center : sh), reciprocal(1.0f / d) {
+    use_reciprocal = convert_arch::has_fma<A> && d >= tiny && d <= 0x1p100f;
+  }
 
-  /// The same constants as a group_params, for the reference's per-value function.
-  group_params<float_param_scheme<S>> params() const noexcept {
-    using FS = float_param_scheme<S>;
-    group_params<FS> p;
-    if constexpr (S::has_zero_point)
-      p = load_group_params<FS>(1.0f, static_cast<zero_point_storage_t<FS>>(shift.get(0)));
-    else
-      p = load_group_params<FS>(1.0f);
-    p.divisor = divisor.get(0);
-    return p;
+  /// RN(a / divisor), bit for bit the reference's division.
+  LOWBIT_ALWAYS_INLINE B quotient(const B& a) const noexcept {
+    if constexpr (convert_arch::has_fma<A>) {
+      if (use_reciprocal) {
+        using convert_arch::fma;
+        using convert_arch::fnma;
+        B q = a * reciprocal;
+        q = fma(fnma(q, divisor, a), reciprocal, q);
+        q = fma(fnma(q, divisor, a), reciprocal, q);
+        const B mag = xsimd::abs(q);
+        const auto in_range = (xsimd::abs(a) >= B(tiny)) & (mag >= B(tiny)) & (mag <= B(huge));
+        if (xsimd::all(in_range | (a == B(0.0f)))) [[likely]]
+          return q;
+      }
+    }
+    return a / divisor;
   }
 
   /// Codes of x as floats; r is the noise (ignored by round_to_nearest_even).
   LOWBIT_ALWAYS_INLINE B operator()(B x, [[maybe_unused]] B r) const noexcept {
-    const B t = S::has_float_offset ? (x - shift) / divisor : x / divisor;  // x - 0 == x otherwise
+    const B t = quotient(S::has_float_offset ? x - shift : x);  // x - 0 == x otherwise
     B u;
     if constexpr (detail::integer_center<S>) {
       u = S::is_stochastic ? xsimd::floor(t + r) : xsimd::nearbyint(t);
@@ -172,51 +217,55 @@ struct code_kernel {
   }
 };
 
-/// Codes of x[0, n) (columns c0 .. c0 + n - 1 of a row) with one group's constants.
+/// Codes of x[0, n) (columns c0 .. c0 + n - 1 of a row) with one group's
+/// constants. The last n mod lanes elements (all of a group shorter than a
+/// register) go through the same register code, from a zero-padded copy; only
+/// their n mod lanes codes are stored.
 template <Scheme S, class A>
 LOWBIT_ALWAYS_INLINE void quantize_span(const float* x, std::size_t n, float divisor, float shift,
-                                        [[maybe_unused]] const noise_generator<A>& noise, std::uint32_t key,
-                                        std::uint32_t c0, std::uint8_t* codes) noexcept {
+                                        [[maybe_unused]] const noise_generator<A>& noise, std::uint32_t c0,
+                                        std::uint8_t* codes) noexcept {
   using B = fbatch<A>;
   constexpr std::size_t lanes = B::size;
   const code_kernel<S, A> k(divisor, shift);
-  std::size_t i = 0;
-  for (; i + lanes <= n; i += lanes) {
+  const auto codes_of = [&](const float* in, std::size_t i, std::uint8_t* out) LOWBIT_INLINE_LAMBDA {
     B r(0.0f);
     if constexpr (S::is_stochastic) r = noise(c0 + static_cast<std::uint32_t>(i));
-    convert_arch::store_f32_as_u8<A>(k(B::load_unaligned(x + i), r), codes + i);
-  }
+    convert_arch::store_f32_as_u8<A>(k(B::load_unaligned(in), r), out);
+  };
+  std::size_t i = 0;
+  for (; i + lanes <= n; i += lanes) codes_of(x + i, i, codes + i);
   if (i == n) return;
-  const auto p = k.params();
-  for (; i < n; ++i) {
-    const auto c = c0 + static_cast<std::uint32_t>(i);
-    const float r = S::is_stochastic ? detail::stochastic_uniform(key, c) : 0.0f;
-    codes[i] = reference::quantize_value<float_param_scheme<S>>(x[i], p, r);
-  }
+  alignas(64) float tail_x[lanes] = {};
+  alignas(64) std::uint8_t tail_codes[lanes];
+  std::copy(x + i, x + n, tail_x);
+  codes_of(tail_x, i, tail_codes);
+  std::copy(tail_codes, tail_codes + (n - i), codes + i);
 }
 
-/// x^ of codes[0, n) with one group's parameters.
+/// x^ of codes[0, n) with one group's parameters; the last n mod lanes codes
+/// through the same register code, from a zero-padded copy.
 template <Scheme S, class A>
 LOWBIT_ALWAYS_INLINE void dequantize_span(const std::uint8_t* codes, std::size_t n,
                                           const group_params<float_param_scheme<S>>& p, float* out) noexcept {
   using B = fbatch<A>;
   constexpr std::size_t lanes = B::size;
-  const B step(p.step);
+  const B step(p.step), offset(p.offset), center(p.center);
+  const auto values_of = [&](const std::uint8_t* in, float* to) LOWBIT_INLINE_LAMBDA {
+    const B u = convert_arch::load_u8_as_f32<A>(in);
+    if constexpr (S::has_float_offset)
+      (detail::no_contract(step * u) + offset).store_unaligned(to);
+    else
+      (step * (u - center)).store_unaligned(to);
+  };
   std::size_t i = 0;
-  if constexpr (S::has_float_offset) {
-    const B offset(p.offset);
-    for (; i + lanes <= n; i += lanes) {
-      const B u = convert_arch::load_u8_as_f32<A>(codes + i);
-      (detail::no_contract(step * u) + offset).store_unaligned(out + i);
-    }
-  } else {
-    const B center(p.center);
-    for (; i + lanes <= n; i += lanes) {
-      const B u = convert_arch::load_u8_as_f32<A>(codes + i);
-      (step * (u - center)).store_unaligned(out + i);
-    }
-  }
-  for (; i < n; ++i) out[i] = reference::dequantize_value<float_param_scheme<S>>(codes[i], p);
+  for (; i + lanes <= n; i += lanes) values_of(codes + i, out + i);
+  if (i == n) return;
+  alignas(64) std::uint8_t tail_codes[lanes] = {};
+  alignas(64) float tail_out[lanes];
+  std::copy(codes + i, codes + n, tail_codes);
+  values_of(tail_codes, tail_out);
+  std::copy(tail_out, tail_out + (n - i), out + i);
 }
 
 /// Minimum and maximum of every group of one row into lo[g], hi[g]. Returns
@@ -230,17 +279,16 @@ bool scan_row(const float* row, std::size_t cols, float* lo, float* hi) noexcept
     // A symmetric scale depends on max(|lo|, |hi|) alone: its groups get
     // lo = 0, hi = max |x| (one reduction instead of two, same parameters).
     constexpr std::size_t G = S::group_size, regs = G / lanes;
-    const B zero(0.0f);
-    B bad = zero;
+    non_finite_detector<A> bad;
     const std::size_t full = cols / G;
     for (std::size_t g = 0; g < full; ++g) {
       const float* x = row + g * G;
       B v = B::load_unaligned(x);
       B vlo = S::is_symmetric ? xsimd::abs(v) : v, vhi = vlo;
-      bad = bad | (v * zero);
+      bad.add(v);
       for (std::size_t k = 1; k < regs; ++k) {
         v = B::load_unaligned(x + k * lanes);
-        bad = bad | (v * zero);
+        bad.add(v);
         if constexpr (S::is_symmetric) {
           vhi = xsimd::max(vhi, xsimd::abs(v));
         } else {
@@ -251,7 +299,7 @@ bool scan_row(const float* row, std::size_t cols, float* lo, float* hi) noexcept
       lo[g] = S::is_symmetric ? 0.0f : convert_arch::reduce_min<A>(vlo);
       hi[g] = convert_arch::reduce_max<A>(vhi);
     }
-    bool finite = xsimd::all(xsimd::abs(bad) == zero);
+    bool finite = bad.all_finite();
     if (full * G < cols) finite &= scan_range<A>(row + full * G, cols - full * G, lo[full], hi[full]);
     return finite;
   } else {
@@ -266,15 +314,16 @@ bool scan_row(const float* row, std::size_t cols, float* lo, float* hi) noexcept
 
 /// Pass 1: validates x and computes every group's stored scale and zero point
 /// and its kernel constants divisor / shift (params_count() of each, see
-/// group_params_out), throwing what the reference throws for the same input:
+/// group_params_out), refusing what the reference refuses for the same input:
 /// the groups before the first non-finite value are checked first.
 template <Scheme S, class A>
-void compute_stored_params(const float* x, std::size_t rows, std::size_t cols, const group_params_out<S>& out) {
+status compute_stored_params(const float* x, std::size_t rows, std::size_t cols, const group_params_out<S>& out,
+                             std::size_t first_row = 0) {
   const matrix_layout<S> l{rows, cols};
   const std::size_t glen = l.group_length(), groups = l.groups_per_row();
   auto first_non_finite = [&](const float* row) {
     std::size_t c = 0;
-    while (std::isfinite(row[c])) ++c;
+    while (detail::is_finite_bits(row[c])) ++c;
     return c;
   };
   if constexpr (S::granularity == granularity_kind::tensor) {
@@ -284,12 +333,14 @@ void compute_stored_params(const float* x, std::size_t rows, std::size_t cols, c
       const float* row = x + r * cols;
       if (!scan_row<S, A>(row, cols, &lo, &hi)) {
         const std::size_t c = first_non_finite(row);
-        detail::fail_non_finite(row[c], r, c);
+        return detail::non_finite(row[c], first_row + r, c);
       }
       tlo = std::fmin(tlo, lo);
       thi = std::fmax(thi, hi);
     }
-    out.store(0, lowbit::compute_group_params<S>(tlo, thi));
+    group_params<S> p;
+    LOWBIT_TRY(lowbit::try_compute_group_params<S>(tlo, thi, 0, 0, p));
+    out.store(0, p);
   } else {
     // lo / hi of every group go to divisor / shift, which compute_group_params
     // then overwrites with the constants, group by group.
@@ -306,9 +357,10 @@ void compute_stored_params(const float* x, std::size_t rows, std::size_t cols, c
         break;
       }
     }
-    kernels::compute_group_params<S, A>(lo, hi, checked, groups, out);
-    if (bad_row < rows) detail::fail_non_finite(x[bad_row * cols + bad_col], bad_row, bad_col);
+    LOWBIT_TRY(kernels::try_compute_group_params<S, A>(lo, hi, checked, groups, out, first_row));
+    if (bad_row < rows) return detail::non_finite(x[bad_row * cols + bad_col], first_row + bad_row, bad_col);
   }
+  return {};
 }
 
 /// The stored parameters of one row, converted to float in bulk.
@@ -319,17 +371,15 @@ class row_params {
 
   explicit row_params(const matrix_layout<S>& l) : scale_(l.groups_per_row()), zero_point_(l.groups_per_row()) {}
 
-  /// Loads the parameters row r uses (per_tensor: the one set, every row).
-  void load(const typename S::scale_type* scales, [[maybe_unused]] const zero_point_storage_t<S>* zero_points,
-            std::size_t r) {
+  /// Loads the parameters row r of q uses (per_tensor: the one set, every row).
+  void load(const const_quantized_view<S>& q, std::size_t r) {
     const std::size_t n = scale_.size();
-    const std::size_t at = S::granularity == granularity_kind::tensor ? 0 : r * n;
     if (S::granularity == granularity_kind::tensor && r > 0) return;
-    convert_arch::to_float<typename S::scale_type, A>(scales + at, n, scale_.data());
+    convert_arch::to_float<typename S::scale_type, A>(q.row_scales(r), n, scale_.data());
     if constexpr (S::has_float_offset)
-      convert_arch::to_float<typename S::zero_point_type, A>(zero_points + at, n, zero_point_.data());
+      convert_arch::to_float<typename S::zero_point_type, A>(q.row_zero_points(r), n, zero_point_.data());
     else if constexpr (S::has_integer_zero_point)
-      std::copy(zero_points + at, zero_points + at + n, zero_point_.data());
+      std::copy(q.row_zero_points(r), q.row_zero_points(r) + n, zero_point_.data());
   }
 
   /// Kernel constants of group g of the row.
@@ -363,42 +413,32 @@ LOWBIT_ALWAYS_INLINE void for_each_span(std::size_t b0, std::size_t b1, F&& f) {
 
 }  // namespace quantize_impl
 
-/// Quantizes the row-major rows x cols matrix x into `out` (shape must match),
-/// bit-identical to reference::quantize. All input is checked before anything
-/// is written: on NaN/Inf or a scale the scheme's storage cannot hold,
-/// lowbit::error is thrown and `out` is untouched.
-template <Scheme S, class Arch = xsimd::default_arch>
-void quantize(const float* x, std::size_t rows, std::size_t cols, quantized_view<S> out,
-              const quantize_options& options = {}) {
-  using namespace quantize_impl;
+/// Rows of input quantize processes per block: about this many bytes, so that a
+/// block read from memory by the scan is still in L2 when it is quantized.
+inline constexpr std::size_t quantize_block_bytes = std::size_t{256} << 10;
+
+namespace quantize_impl {
+
+/// Pass 2 for rows [r0, r1) of the call: codes from the kernel constants
+/// divisor / shift of those rows (indexed from the block's first group).
+template <Scheme S, class Arch>
+void quantize_rows(const float* x, std::size_t r0, std::size_t r1, std::size_t cols, const quantized_view<S>& out,
+                   const float* divisor, const float* shift, const quantize_options& options) {
   using L = typename matrix_layout<S>::packing;
-  detail::check_shape(out, rows, cols, "quantize");
-  detail::check_fp32(x, rows, cols, "quantize", "input");
-  if (out.empty()) return;
-  const matrix_layout<S> l{rows, cols};
-
-  std::vector<typename S::scale_type> scales(l.params_count());
-  std::vector<zero_point_storage_t<S>> zero_points(l.zero_points_count());
-  std::vector<float> divisor(l.params_count()), shift(l.params_count());
-  compute_stored_params<S, Arch>(x, rows, cols, {scales.data(), zero_points.data(), divisor.data(), shift.data()});
-  std::copy(scales.begin(), scales.end(), out.scales());
-  if constexpr (S::has_zero_point) std::copy(zero_points.begin(), zero_points.end(), out.zero_points());
-
   constexpr std::size_t block = L::block_codes, block_words = L::block_words(L::block_codes);
   alignas(64) std::uint8_t codes[block];
-  const std::size_t groups = l.groups_per_row();
-  for (std::size_t r = 0; r < rows; ++r) {
+  const std::size_t groups = out.layout().groups_per_row();
+  for (std::size_t r = r0; r < r1; ++r) {
     const float* row = x + r * cols;
-    const std::uint32_t key = detail::stochastic_row_key(options.seed, r);
-    const noise_generator<Arch> noise(key);
-    const std::size_t p0 = S::granularity == granularity_kind::tensor ? 0 : r * groups;
-    const float* row_divisor = divisor.data() + p0;
-    const float* row_shift = shift.data() + p0;
+    const noise_generator<Arch> noise(detail::stochastic_row_key(options.seed, options.row_offset + r));
+    const std::size_t p0 = S::granularity == granularity_kind::tensor ? 0 : (r - r0) * groups;
+    const float* row_divisor = divisor + p0;
+    const float* row_shift = shift + p0;
     auto* words = out.row_codes(r);
     for (std::size_t b0 = 0; b0 < cols; b0 += block) {
       const std::size_t b1 = std::min(cols, b0 + block);
       for_each_span<S>(b0, b1, [&](std::size_t c, std::size_t n, std::size_t g) LOWBIT_INLINE_LAMBDA {
-        quantize_span<S, Arch>(row + c, n, row_divisor[g], row_shift[g], noise, key, static_cast<std::uint32_t>(c),
+        quantize_span<S, Arch>(row + c, n, row_divisor[g], row_shift[g], noise, static_cast<std::uint32_t>(c),
                                codes + (c - b0));
       });
       pack_row_unchecked<S::bits, typename S::word_type, Arch>(codes, b1 - b0, words + b0 / block * block_words);
@@ -406,39 +446,151 @@ void quantize(const float* x, std::size_t rows, std::size_t cols, quantized_view
   }
 }
 
-/// Quantizes into a new owning quantized_matrix.
+/// The bytes of `out` a block of rows overwrites, kept until the call succeeds.
+template <Scheme S>
+class overwritten_bytes {
+ public:
+  explicit overwritten_bytes(const quantized_view<S>& out) : out_(out) {}
+  /// Saves rows [r0, r1)'s codes, scales and zero points before they are written.
+  void save(std::size_t r0, std::size_t r1) {
+    blocks_.emplace_back(r0, r1);
+    for_each_region(r0, r1, [&](std::byte* p, std::size_t n) { saved_.insert(saved_.end(), p, p + n); });
+  }
+  /// Puts back every saved block, in the order they were saved.
+  void restore() noexcept {
+    std::size_t at = 0;
+    for (const auto& [r0, r1] : blocks_)
+      for_each_region(r0, r1, [&](std::byte* p, std::size_t n) {
+        std::copy(saved_.data() + at, saved_.data() + at + n, p);
+        at += n;
+      });
+  }
+
+ private:
+  template <class F>
+  void for_each_region(std::size_t r0, std::size_t r1, F&& f) const {
+    const matrix_layout<S>& l = out_.layout();
+    const std::size_t g = l.groups_per_row();
+    f(reinterpret_cast<std::byte*>(out_.row_codes(r0)), (r1 - r0) * l.row_words() * sizeof(typename S::word_type));
+    f(reinterpret_cast<std::byte*>(out_.scales() + r0 * g), (r1 - r0) * g * sizeof(typename S::scale_type));
+    if constexpr (S::has_zero_point)
+      f(reinterpret_cast<std::byte*>(out_.zero_points() + r0 * g), (r1 - r0) * g * sizeof(typename S::zero_point_type));
+  }
+  std::vector<std::pair<std::size_t, std::size_t>> blocks_;
+  quantized_view<S> out_;
+  std::vector<std::byte> saved_;
+};
+
+}  // namespace quantize_impl
+
+/// Quantizes the row-major rows x cols matrix x into `out` (shape must match),
+/// bit-identical to reference::try_quantize. Input that is refused (NaN/Inf, a
+/// scale the scheme's storage cannot hold) leaves `out` as it was.
+///
+/// per_channel and per_group schemes read the input once: per block of rows
+/// (about quantize_block_bytes of input), pass 1 scans it and computes its
+/// parameters, pass 2 quantizes it while it is still in L2. Before a block is
+/// written, the bytes of `out` it overwrites are saved (about the size of the
+/// codes and parameters; `fresh_output` skips this when nobody can observe
+/// `out` on failure), and a refusal in a later block puts them back.
+/// per_tensor schemes need the whole matrix's range first: pass 1 over all
+/// rows, then pass 2.
 template <Scheme S, class Arch = xsimd::default_arch>
-quantized_matrix<S> quantize(const float* x, std::size_t rows, std::size_t cols, const quantize_options& options = {}) {
-  quantized_matrix<S> q(rows, cols);
-  kernels::quantize<S, Arch>(x, rows, cols, q.view(), options);
-  return q;
+status try_quantize(const float* x, std::size_t rows, std::size_t cols, quantized_view<S> out,
+                    const quantize_options& options = {}, bool fresh_output = false) {
+  using namespace quantize_impl;
+  LOWBIT_TRACE_KERNEL("quantize", Arch);
+  LOWBIT_TRY(detail::check_shape(out, rows, cols, "quantize"));
+  LOWBIT_TRY(detail::check_fp32(x, rows, cols, "quantize", "input"));
+  if (out.empty()) return {};
+  const matrix_layout<S>& l = out.layout();
+  const std::size_t groups = l.groups_per_row();
+
+  if constexpr (S::granularity == granularity_kind::tensor) {
+    typename S::scale_type scale;
+    zero_point_storage_t<S> zero_point{};
+    float divisor, shift = 0.0f;
+    LOWBIT_TRY(compute_stored_params<S, Arch>(x, rows, cols, {&scale, &zero_point, &divisor, &shift}));
+    out.scales()[0] = scale;
+    if constexpr (S::has_zero_point) out.zero_points()[0] = zero_point;
+    quantize_rows<S, Arch>(x, 0, rows, cols, out, &divisor, &shift, options);
+  } else {
+    const std::size_t block_rows = std::clamp<std::size_t>(quantize_block_bytes / (cols * sizeof(float)), 1, rows);
+    std::vector<typename S::scale_type> scales(block_rows * groups);
+    std::vector<zero_point_storage_t<S>> zero_points(S::has_zero_point ? block_rows * groups : 0);
+    std::vector<float> divisor(block_rows * groups), shift(block_rows * groups);
+    std::optional<overwritten_bytes<S>> saved;
+    if (!fresh_output && block_rows < rows) saved.emplace(out);
+    for (std::size_t r0 = 0; r0 < rows; r0 += block_rows) {
+      const std::size_t r1 = std::min(rows, r0 + block_rows), n = (r1 - r0) * groups;
+      const status st = compute_stored_params<S, Arch>(
+          x + r0 * cols, r1 - r0, cols, {scales.data(), zero_points.data(), divisor.data(), shift.data()}, r0);
+      if (!st.ok()) [[unlikely]] {
+        if (saved) saved->restore();
+        return st;
+      }
+      if (saved && r1 < rows) saved->save(r0, r1);  // the last block cannot be followed by a refusal
+      std::copy(scales.begin(), scales.begin() + static_cast<std::ptrdiff_t>(n), out.scales() + r0 * groups);
+      if constexpr (S::has_zero_point)
+        std::copy(zero_points.begin(), zero_points.begin() + static_cast<std::ptrdiff_t>(n),
+                  out.zero_points() + r0 * groups);
+      quantize_rows<S, Arch>(x, r0, r1, cols, out, divisor.data(), shift.data(), options);
+    }
+  }
+  return {};
 }
 
-/// Writes the rows x cols fp32 matrix q represents to `out` (row-major),
-/// bit-identical to reference::dequantize.
+/// try_quantize, throwing lowbit::error.
 template <Scheme S, class Arch = xsimd::default_arch>
-void dequantize(const_quantized_view<S> q, float* out) {
+void quantize(const float* x, std::size_t rows, std::size_t cols, quantized_view<S> out,
+              const quantize_options& options = {}) {
+  detail::throw_if_failed(kernels::try_quantize<S, Arch>(x, rows, cols, out, options));
+}
+
+/// Outputs of at least this many bytes are written with non-temporal stores
+/// (kernels/arch/convert_x86.hpp stream_floats): they would not stay in cache
+/// anyway, and streaming them skips the read-for-ownership of every line.
+inline constexpr std::size_t dequantize_streaming_bytes = std::size_t{8} << 20;
+
+/// Writes the rows x cols fp32 matrix q represents to `out` (row-major),
+/// bit-identical to reference::try_dequantize. Each block of 512 values is
+/// computed into a stack buffer and copied out; outputs of at least
+/// dequantize_streaming_bytes go out with non-temporal stores.
+template <Scheme S, class Arch = xsimd::default_arch>
+status try_dequantize(const_quantized_view<S> q, float* out) {
   using namespace quantize_impl;
   using L = typename matrix_layout<S>::packing;
-  detail::check_fp32(out, q.rows(), q.cols(), "dequantize", "output");
-  if (q.empty()) return;
-  const matrix_layout<S> l = q.layout();
+  LOWBIT_TRACE_KERNEL("dequantize", Arch);
+  LOWBIT_TRY(detail::check_fp32(out, q.rows(), q.cols(), "dequantize", "output"));
+  if (q.empty()) return {};
   const std::size_t cols = q.cols();
+  const bool streaming = q.layout().elements() * sizeof(float) >= dequantize_streaming_bytes;
   constexpr std::size_t block = L::block_codes, block_words = L::block_words(L::block_codes);
   alignas(64) std::uint8_t codes[block];
-  row_params<S, Arch> params(l);
+  alignas(64) float values[block];
+  row_params<S, Arch> params(q.layout());
   for (std::size_t r = 0; r < q.rows(); ++r) {
     float* row = out + r * cols;
     const auto* words = q.row_codes(r);
-    params.load(q.scales(), q.zero_points(), r);
+    params.load(q, r);
     for (std::size_t b0 = 0; b0 < cols; b0 += block) {
       const std::size_t b1 = std::min(cols, b0 + block);
       unpack_row<S::bits, typename S::word_type, Arch>(words + b0 / block * block_words, b1 - b0, codes);
+      float* to = streaming ? values : row + b0;
       for_each_span<S>(b0, b1, [&](std::size_t c, std::size_t n, std::size_t g) LOWBIT_INLINE_LAMBDA {
-        dequantize_span<S, Arch>(codes + (c - b0), n, params[g], row + c);
+        dequantize_span<S, Arch>(codes + (c - b0), n, params[g], to + (c - b0));
       });
+      if (streaming) convert_arch::stream_floats<Arch>(row + b0, values, b1 - b0);
     }
   }
+  if (streaming) convert_arch::stream_fence<Arch>();
+  return {};
 }
 
-}  // namespace lowbit::kernels
+/// try_dequantize, throwing lowbit::error.
+template <Scheme S, class Arch = xsimd::default_arch>
+void dequantize(const_quantized_view<S> q, float* out) {
+  detail::throw_if_failed(kernels::try_dequantize<S, Arch>(q, out));
+}
+
+}  // namespace LOWBIT_NS::kernels

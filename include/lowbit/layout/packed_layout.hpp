@@ -19,7 +19,9 @@
 #include <cstdint>
 #include <limits>
 
-namespace lowbit {
+#include "lowbit/config.hpp"
+
+namespace LOWBIT_NS {
 
 template <int Bits, class Word>
 struct packed_layout {
@@ -72,4 +74,4 @@ struct packed_layout {
   }
 };
 
-}  // namespace lowbit
+}  // namespace LOWBIT_NS

@@ -48,7 +48,7 @@ struct basic_scheme {
   static constexpr unsigned code_max = (1u << bits) - 1u;
 };
 
-namespace detail {
+namespace scheme_detail {
 
 template <class T>
 struct is_basic_scheme : std::false_type {};
@@ -107,14 +107,14 @@ struct make_scheme {
       pick_t<policy::rounding, round_to_nearest_even, Ps...>>;
 };
 
-}  // namespace detail
+}  // namespace scheme_detail
 
 /// A quantization scheme from policy tags in any order (see the file comment for defaults).
 template <class... Policies>
-using scheme = typename detail::make_scheme<Policies...>::type;
+using scheme = typename scheme_detail::make_scheme<Policies...>::type;
 
 /// Satisfied by the canonical scheme types scheme<...> produces.
 template <class S>
-concept Scheme = detail::is_basic_scheme<S>::value;
+concept Scheme = scheme_detail::is_basic_scheme<S>::value;
 
 }  // namespace lowbit

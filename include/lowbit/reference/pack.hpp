@@ -6,10 +6,11 @@
 #include <cstdint>
 #include <string>
 
+#include "lowbit/config.hpp"
 #include "lowbit/error.hpp"
 #include "lowbit/layout/packed_layout.hpp"
 
-namespace lowbit::reference {
+namespace LOWBIT_NS::reference {
 
 /// Packs one block of `real` <= 512 codes (each < 2^Bits, unchecked) into
 /// packed_layout<Bits, Word>::block_words(real) words, pad codes 0.
@@ -53,20 +54,26 @@ void unpack_block(const Word* in, std::size_t real, std::uint8_t* codes) noexcep
 }
 
 /// Packs n codes (each < 2^Bits) into packed_layout<Bits, Word>::row_words(n)
-/// words at `out`, in the bit-plane layout of packed_layout.hpp. Throws
-/// lowbit::error, before writing, if a code does not fit in Bits bits.
+/// words at `out`, in the bit-plane layout of packed_layout.hpp. Refuses,
+/// before writing, a code that does not fit in Bits bits.
 template <int Bits, class Word>
-void pack_row(const std::uint8_t* codes, std::size_t n, Word* out) {
+status try_pack_row(const std::uint8_t* codes, std::size_t n, Word* out) {
   using L = packed_layout<Bits, Word>;
   for (std::size_t i = 0; i < n; ++i)
     if (codes[i] >> Bits)
-      detail::fail("pack: code " + std::to_string(codes[i]) + " at index " + std::to_string(i) + " does not fit in " +
-                   std::to_string(Bits) + " bits");
+      return detail::failure("pack: code ", unsigned{codes[i]}, " at index ", i, " does not fit in ", Bits, " bits");
   for (std::size_t begin = 0; begin < n; begin += L::block_codes) {
     const std::size_t real = std::min(L::block_codes, n - begin);
     pack_block<Bits>(codes + begin, real, out);
     out += L::block_words(real);
   }
+  return {};
+}
+
+/// try_pack_row, throwing lowbit::error.
+template <int Bits, class Word>
+void pack_row(const std::uint8_t* codes, std::size_t n, Word* out) {
+  detail::throw_if_failed(try_pack_row<Bits, Word>(codes, n, out));
 }
 
 /// Unpacks n codes from the bit-plane layout; inverse of pack_row.
@@ -103,4 +110,4 @@ void unpack_row_int8(const Word* in, std::size_t n, std::int8_t* levels) noexcep
   }
 }
 
-}  // namespace lowbit::reference
+}  // namespace LOWBIT_NS::reference

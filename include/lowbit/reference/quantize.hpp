@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "lowbit/config.hpp"
 #include "lowbit/detail/checks.hpp"
 #include "lowbit/detail/no_contract.hpp"
 #include "lowbit/detail/random.hpp"
@@ -15,7 +16,7 @@
 #include "lowbit/layout/quantized_matrix.hpp"
 #include "lowbit/reference/pack.hpp"
 
-namespace lowbit::reference {
+namespace LOWBIT_NS::reference {
 
 /// Code of one value. `r` in [0, 1) is used only by stochastic schemes.
 template <Scheme S>
@@ -43,12 +44,14 @@ float dequantize_value(std::uint8_t code, const group_params<S>& p) noexcept {
 }
 
 /// Parameters of every group of a rows x cols matrix (params_count() of them, in
-/// storage order). Throws lowbit::error on NaN/Inf or an unrepresentable scale.
+/// storage order) into `params`. Refuses NaN/Inf (the first in row-major
+/// order) or an unrepresentable scale (the first group that has one, among the
+/// groups before that NaN / Inf).
 template <Scheme S>
-std::vector<group_params<S>> compute_all_params(const float* x, std::size_t rows, std::size_t cols) {
+status compute_all_params(const float* x, std::size_t rows, std::size_t cols, std::vector<group_params<S>>& params) {
   const matrix_layout<S> l{rows, cols};
-  std::vector<group_params<S>> params;
-  if (l.empty()) return params;
+  params.clear();
+  if (l.empty()) return {};
   params.reserve(l.params_count());
   const std::size_t glen = l.group_length();
   float tlo = std::numeric_limits<float>::infinity(), thi = -tlo;
@@ -57,7 +60,7 @@ std::vector<group_params<S>> compute_all_params(const float* x, std::size_t rows
       float lo = std::numeric_limits<float>::infinity(), hi = -lo;
       for (std::size_t c = g * glen; c < std::min(cols, (g + 1) * glen); ++c) {
         const float v = x[r * cols + c];
-        if (!std::isfinite(v)) detail::fail_non_finite(v, r, c);
+        if (!detail::is_finite_bits(v)) return detail::non_finite(v, r, c);
         lo = std::fmin(lo, v);
         hi = std::fmax(hi, v);
       }
@@ -65,24 +68,26 @@ std::vector<group_params<S>> compute_all_params(const float* x, std::size_t rows
         tlo = std::fmin(tlo, lo);
         thi = std::fmax(thi, hi);
       } else {
-        params.push_back(compute_group_params<S>(lo, hi, r, g));
+        LOWBIT_TRY(try_compute_group_params<S>(lo, hi, r, g, params.emplace_back()));
       }
     }
   }
-  if constexpr (S::granularity == granularity_kind::tensor) params.push_back(compute_group_params<S>(tlo, thi));
-  return params;
+  if constexpr (S::granularity == granularity_kind::tensor)
+    LOWBIT_TRY(try_compute_group_params<S>(tlo, thi, 0, 0, params.emplace_back()));
+  return {};
 }
 
 /// Quantizes the row-major rows x cols matrix x into `out` (shape must match).
-/// All input is checked before anything is written: on NaN/Inf or a scale the
-/// scheme's storage cannot hold, lowbit::error is thrown and `out` is untouched.
+/// All input is checked before anything is written: NaN/Inf or a scale the
+/// scheme's storage cannot hold is refused and `out` is untouched.
 template <Scheme S>
-void quantize(const float* x, std::size_t rows, std::size_t cols, quantized_view<S> out,
-              const quantize_options& options = {}) {
-  detail::check_shape(out, rows, cols, "quantize");
-  detail::check_fp32(x, rows, cols, "quantize", "input");
-  if (out.empty()) return;
-  const auto params = compute_all_params<S>(x, rows, cols);
+status try_quantize(const float* x, std::size_t rows, std::size_t cols, quantized_view<S> out,
+                    const quantize_options& options = {}) {
+  LOWBIT_TRY(detail::check_shape(out, rows, cols, "quantize"));
+  LOWBIT_TRY(detail::check_fp32(x, rows, cols, "quantize", "input"));
+  if (out.empty()) return {};
+  std::vector<group_params<S>> params;
+  LOWBIT_TRY(compute_all_params<S>(x, rows, cols, params));
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push  // GCC 12 -O3 -march=znver*: false positive on the vector body for a small constant count
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
@@ -97,7 +102,7 @@ void quantize(const float* x, std::size_t rows, std::size_t cols, quantized_view
   const matrix_layout<S> l{rows, cols};
   std::vector<std::uint8_t> codes(cols);
   for (std::size_t r = 0; r < rows; ++r) {
-    const std::uint32_t key = detail::stochastic_row_key(options.seed, r);
+    const std::uint32_t key = detail::stochastic_row_key(options.seed, options.row_offset + r);
     for (std::size_t c = 0; c < cols; ++c) {
       const std::size_t pi =
           S::granularity == granularity_kind::tensor ? 0 : r * l.groups_per_row() + c / l.group_length();
@@ -106,6 +111,14 @@ void quantize(const float* x, std::size_t rows, std::size_t cols, quantized_view
     }
     pack_row<S::bits>(codes.data(), cols, out.row_codes(r));
   }
+  return {};
+}
+
+/// try_quantize, throwing lowbit::error.
+template <Scheme S>
+void quantize(const float* x, std::size_t rows, std::size_t cols, quantized_view<S> out,
+              const quantize_options& options = {}) {
+  detail::throw_if_failed(reference::try_quantize<S>(x, rows, cols, out, options));
 }
 
 template <Scheme S>
@@ -117,21 +130,26 @@ quantized_matrix<S> quantize(const float* x, std::size_t rows, std::size_t cols,
 
 /// Writes the rows x cols fp32 matrix q represents to `out` (row-major).
 template <Scheme S>
-void dequantize(const_quantized_view<S> q, float* out) {
-  detail::check_fp32(out, q.rows(), q.cols(), "dequantize", "output");
-  if (q.empty()) return;
-  const matrix_layout<S> l = q.layout();
+status try_dequantize(const_quantized_view<S> q, float* out) {
+  LOWBIT_TRY(detail::check_fp32(out, q.rows(), q.cols(), "dequantize", "output"));
+  if (q.empty()) return {};
   std::vector<std::uint8_t> codes(q.cols());
   for (std::size_t r = 0; r < q.rows(); ++r) {
     unpack_row<S::bits>(q.row_codes(r), q.cols(), codes.data());
     for (std::size_t c = 0; c < q.cols(); ++c) {
-      const std::size_t pi =
-          S::granularity == granularity_kind::tensor ? 0 : r * l.groups_per_row() + c / l.group_length();
+      const std::size_t g = c / q.layout().group_length();
       zero_point_storage_t<S> z{};
-      if constexpr (S::has_zero_point) z = q.zero_points()[pi];
-      out[r * q.cols() + c] = dequantize_value<S>(codes[c], load_group_params<S>(q.scales()[pi], z));
+      if constexpr (S::has_zero_point) z = q.zero_point(r, g);
+      out[r * q.cols() + c] = dequantize_value<S>(codes[c], load_group_params<S>(q.scale(r, g), z));
     }
   }
+  return {};
 }
 
-}  // namespace lowbit::reference
+/// try_dequantize, throwing lowbit::error.
+template <Scheme S>
+void dequantize(const_quantized_view<S> q, float* out) {
+  detail::throw_if_failed(reference::try_dequantize<S>(q, out));
+}
+
+}  // namespace LOWBIT_NS::reference

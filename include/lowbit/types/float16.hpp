@@ -11,12 +11,11 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "lowbit/config.hpp"
 
-namespace lowbit {
-
-namespace detail {
+namespace LOWBIT_NS::detail {
 
 /// float -> binary16, round to nearest even, in integer arithmetic only.
 /// Layout of binary16: sign(1) exponent(5, bias 15) mantissa(10).
@@ -64,28 +63,36 @@ constexpr float bf16_bits_to_float_scalar(std::uint16_t b) noexcept {
   return std::bit_cast<float>(static_cast<std::uint32_t>(b) << 16);
 }
 
-}  // namespace detail
+}  // namespace LOWBIT_NS::detail
+
+// fp16 and bf16 are vocabulary types, the same in every translation unit
+// (config.hpp, per-ISA symbols): their members are forced inline into the
+// caller, so no copy compiled with one TU's flags is shared with another.
+namespace lowbit {
 
 /// IEEE 754 binary16. Range +-65504, 11 significant bits, subnormals down to 2^-24.
 struct fp16 {
   std::uint16_t bits = 0;
 
   constexpr fp16() noexcept = default;
-  explicit fp16(float f) noexcept : bits(from_float(f)) {}
+  LOWBIT_FORCE_INLINE explicit constexpr fp16(float f) noexcept : bits(from_float(f)) {}
 
-  static constexpr fp16 from_bits(std::uint16_t b) noexcept {
+  LOWBIT_FORCE_INLINE static constexpr fp16 from_bits(std::uint16_t b) noexcept {
     fp16 h;
     h.bits = b;
     return h;
   }
-  operator float() const noexcept { return to_float(bits); }
+  LOWBIT_FORCE_INLINE constexpr operator float() const noexcept { return to_float(bits); }
 
-  // Scalar conversions are exact integer code, identical in every translation
-  // unit (a non-template inline function must not differ with -m flags: ODR).
-  // Bulk conversions in kernels/ use F16C / AVX-512 per Arch.
-  static constexpr std::uint16_t from_float(float f) noexcept { return detail::fp16_bits_from_float_scalar(f); }
-  static constexpr float to_float(std::uint16_t b) noexcept { return detail::fp16_bits_to_float_scalar(b); }
-  friend constexpr bool operator==(fp16 a, fp16 b) noexcept { return a.bits == b.bits; }
+  // Scalar conversions: exact integer code. Bulk conversions (lowbit::convert)
+  // use F16C / AVX-512 per Arch.
+  LOWBIT_FORCE_INLINE static constexpr std::uint16_t from_float(float f) noexcept {
+    return detail::fp16_bits_from_float_scalar(f);
+  }
+  LOWBIT_FORCE_INLINE static constexpr float to_float(std::uint16_t b) noexcept {
+    return detail::fp16_bits_to_float_scalar(b);
+  }
+  LOWBIT_FORCE_INLINE friend constexpr bool operator==(fp16 a, fp16 b) noexcept { return a.bits == b.bits; }
 };
 
 /// bfloat16: float's 8-bit exponent with 8 significant bits.
@@ -93,18 +100,26 @@ struct bf16 {
   std::uint16_t bits = 0;
 
   constexpr bf16() noexcept = default;
-  explicit constexpr bf16(float f) noexcept : bits(detail::bf16_bits_from_float_scalar(f)) {}
+  LOWBIT_FORCE_INLINE explicit constexpr bf16(float f) noexcept : bits(detail::bf16_bits_from_float_scalar(f)) {}
 
-  static constexpr bf16 from_bits(std::uint16_t b) noexcept {
+  LOWBIT_FORCE_INLINE static constexpr bf16 from_bits(std::uint16_t b) noexcept {
     bf16 h;
     h.bits = b;
     return h;
   }
-  constexpr operator float() const noexcept { return detail::bf16_bits_to_float_scalar(bits); }
-  friend constexpr bool operator==(bf16 a, bf16 b) noexcept { return a.bits == b.bits; }
+  LOWBIT_FORCE_INLINE constexpr operator float() const noexcept { return detail::bf16_bits_to_float_scalar(bits); }
+  LOWBIT_FORCE_INLINE friend constexpr bool operator==(bf16 a, bf16 b) noexcept { return a.bits == b.bits; }
 };
 
 static_assert(sizeof(fp16) == 2 && sizeof(bf16) == 2);
+
+/// float, fp16 or bf16: the floating storage types of scales and offsets.
+template <class T>
+concept FloatStorage = std::is_same_v<T, float> || std::is_same_v<T, fp16> || std::is_same_v<T, bf16>;
+
+}  // namespace lowbit
+
+namespace LOWBIT_NS {
 
 /// What the library needs to know about a floating storage type (scales, offsets).
 template <class T>
@@ -153,11 +168,6 @@ struct float_storage<bf16> {
   static bf16 next_down(bf16 v) noexcept { return bf16::from_bits(detail::next_down_bits16(v.bits)); }
 };
 
-template <class T>
-concept FloatStorage = requires {
-  float_storage<T>::name;
-};
-
 /// Smallest value of T that is >= v (v finite). May return +Inf when v exceeds T's range.
 template <FloatStorage T>
 T round_up_to(double v) noexcept {
@@ -180,4 +190,4 @@ T round_down_to(double v) noexcept {
   return r;
 }
 
-}  // namespace lowbit
+}  // namespace LOWBIT_NS

@@ -22,7 +22,7 @@
 #include "lowbit/config.hpp"
 #include "lowbit/types/float16.hpp"
 
-namespace lowbit::kernels::convert_arch {
+namespace LOWBIT_NS::kernels::convert_arch {
 
 template <class A, class Base>
 inline constexpr bool is_arch = std::is_base_of_v<Base, A>;
@@ -475,4 +475,78 @@ LOWBIT_ALWAYS_INLINE bool try_store_f32_as_bf16([[maybe_unused]] const xsimd::ba
   return false;
 }
 
-}  // namespace lowbit::kernels::convert_arch
+/// Copies n floats from src (64-byte aligned) to dst (4-byte aligned) with
+/// non-temporal stores where dst is 64-byte aligned: the lines go to memory
+/// without being read first (no read-for-ownership) and without evicting the
+/// cache. The head before dst's first 64-byte boundary and the tail take
+/// ordinary stores. The caller issues stream_fence() after its last call.
+template <class A>
+LOWBIT_ALWAYS_INLINE void stream_floats(float* dst, const float* src, std::size_t n) noexcept {
+  std::size_t head = (64 - reinterpret_cast<std::uintptr_t>(dst) % 64) % 64 / sizeof(float);
+  head = std::min(head, n);
+  std::memcpy(dst, src, head * sizeof(float));
+  std::size_t i = head;
+#if defined(__AVX512F__)
+  if constexpr (is_arch<A, xsimd::avx512f>)
+    for (; i + 16 <= n; i += 16) _mm512_stream_ps(dst + i, _mm512_loadu_ps(src + i));
+#endif
+#if defined(__AVX__)
+  if constexpr (is_arch<A, xsimd::avx>)
+    for (; i + 8 <= n; i += 8) _mm256_stream_ps(dst + i, _mm256_loadu_ps(src + i));
+#endif
+#if defined(__SSE2__)
+  if constexpr (is_arch<A, xsimd::sse2>)
+    for (; i + 4 <= n; i += 4) _mm_stream_ps(dst + i, _mm_loadu_ps(src + i));
+#endif
+  std::memcpy(dst + i, src + i, (n - i) * sizeof(float));
+}
+
+/// Orders the non-temporal stores of stream_floats before any later store.
+template <class A>
+LOWBIT_ALWAYS_INLINE void stream_fence() noexcept {
+#if defined(__SSE2__)
+  _mm_sfence();
+#endif
+}
+
+/// True if Arch A has a fused multiply-add here (one rounding): FMA3 with AVX2,
+/// or AVX-512F. (xsimd 8's fma on avx512 archs is the generic a * b + c.)
+template <class A>
+inline constexpr bool has_fma =
+#if defined(__AVX512F__)
+    is_arch<A, xsimd::avx512f> ||
+#endif
+#if defined(__AVX2__) && defined(__FMA__)
+    is_arch<A, xsimd::fma3<xsimd::avx2>> ||
+#endif
+    false;
+
+/// a * b + c with one rounding. Only the has_fma<A> archs.
+template <class A>
+LOWBIT_ALWAYS_INLINE xsimd::batch<float, A> fma(const xsimd::batch<float, A>& a, const xsimd::batch<float, A>& b,
+                                                const xsimd::batch<float, A>& c) noexcept {
+  static_assert(has_fma<A>, "convert_arch::fma: the Arch has no fused multiply-add");
+#if defined(__AVX512F__)
+  if constexpr (is_arch<A, xsimd::avx512f>) return xsimd::batch<float, A>(_mm512_fmadd_ps(a, b, c));
+#endif
+#if defined(__AVX2__) && defined(__FMA__)
+  if constexpr (!is_arch<A, xsimd::avx512f>) return xsimd::batch<float, A>(_mm256_fmadd_ps(a, b, c));
+#endif
+  __builtin_unreachable();
+}
+
+/// c - a * b with one rounding. Only the has_fma<A> archs.
+template <class A>
+LOWBIT_ALWAYS_INLINE xsimd::batch<float, A> fnma(const xsimd::batch<float, A>& a, const xsimd::batch<float, A>& b,
+                                                 const xsimd::batch<float, A>& c) noexcept {
+  static_assert(has_fma<A>, "convert_arch::fnma: the Arch has no fused multiply-add");
+#if defined(__AVX512F__)
+  if constexpr (is_arch<A, xsimd::avx512f>) return xsimd::batch<float, A>(_mm512_fnmadd_ps(a, b, c));
+#endif
+#if defined(__AVX2__) && defined(__FMA__)
+  if constexpr (!is_arch<A, xsimd::avx512f>) return xsimd::batch<float, A>(_mm256_fnmadd_ps(a, b, c));
+#endif
+  __builtin_unreachable();
+}
+
+}  // namespace LOWBIT_NS::kernels::convert_arch

@@ -11,7 +11,7 @@
 
 #include "lowbit/config.hpp"
 
-namespace lowbit::kernels::pack_arch {
+namespace LOWBIT_NS::kernels::pack_arch {
 
 template <class A, class Base>
 inline constexpr bool is_arch = std::is_base_of_v<Base, A>;
@@ -126,4 +126,4 @@ LOWBIT_ALWAYS_INLINE void store_low_bytes(const xsimd::batch<Word, A>& x, std::u
   x.store_unaligned(p);  // xsimd converting store (truncates)
 }
 
-}  // namespace lowbit::kernels::pack_arch
+}  // namespace LOWBIT_NS::kernels::pack_arch

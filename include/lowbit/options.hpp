@@ -1,0 +1,24 @@
+// lowbit: options of quantize (a vocabulary type, the same in every
+// translation unit; see config.hpp on per-ISA symbols).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace lowbit {
+
+/// Options of quantize() / try_quantize().
+struct quantize_options {
+  /// Drives stochastic_rounding (ignored otherwise): the same seed gives the
+  /// same codes on every ISA and every run.
+  std::uint64_t seed = 0;
+  /// Index, in the whole matrix, of the first row of this call. The noise of
+  /// stochastic rounding is keyed by (seed, row_offset + row, column), so
+  /// quantizing a matrix as several row ranges (rows [r0, r1) of the input
+  /// into view.rows(r0, r1), with row_offset = r0, as a threaded engine does)
+  /// gives the same bytes as one call over all rows. (per_tensor schemes
+  /// share one scale over the whole call, so only one call covers them.)
+  std::size_t row_offset = 0;
+};
+
+}  // namespace lowbit
