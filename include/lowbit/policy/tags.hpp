@@ -121,7 +121,13 @@ struct round_to_nearest_even : policy::rounding {
 };
 
 /// q = floor(x / d + r), r uniform in [0, 1) from a counter-based hash of
-/// (seed, element index): unbiased, E[q] = x / d, reproducible for a seed.
+/// (seed, row, column): reproducible for a seed, and unbiased, E[x^] = x, for
+/// every element the stored grid covers. The grid covers the whole group in
+/// every stochastic scheme (an integer zero point is chosen before the scale
+/// so that it does; see group_params.hpp) except asymmetric bits<1> with an
+/// integer zero point, whose two levels include 0: elements of the sign the
+/// grid does not reach are clamped to 0. The remaining bias is the float
+/// rounding of x / d and of x / d + r (r has 24 bits), relative 2^-24.
 struct stochastic_rounding : policy::rounding {
   static constexpr bool is_stochastic = true;
 };
