@@ -13,8 +13,10 @@
 //   asymmetric,         qmax = 2^B - 1, range widened to contain 0: lo' = min(lo, 0), hi' = max(hi, 0)
 //   integer zero point  d = round_up((hi' - lo') / qmax),  z = clamp(rne(-lo' / d), 0, qmax)  (d: the STORED scale)
 //                       u = clamp(rne(x / d) + z, 0, qmax),   x^ = d * (u - z)
-//     stochastic:       d0 = (hi' - lo') / qmax,  z = clamp(rne(-lo' / d0), lo' < 0 ? 1 : 0, hi' > 0 ? qmax - 1 : qmax)
+//     stochastic:       d0 = (hi' - lo') / qmax,
+//                       z = min(max(rne(-lo' / d0), lo' < 0 ? 1 : 0), hi' > 0 ? qmax - 1 : qmax)
 //                       d = round_up(max(-lo' / z, hi' / (qmax - z)))   (a term whose denominator is 0 counts as 0)
+//                       (bits<1>, a group with both signs: z = 0, the negative side is not covered)
 //   asymmetric,         m = lo rounded down to the offset type,  d = round_up((hi - m) / qmax)
 //   float offset        u = clamp(rne((x - m) / d), 0, qmax),  x^ = d * u + m (two roundings)
 //
@@ -22,15 +24,13 @@
 // to the scale type (and m is rounded DOWN to the offset type). The stored grid
 //   d * [code_lo - center, code_hi - center] (+ m)
 // then covers [lo, hi] for symmetric schemes, float offsets and stochastic
-// integer zero points. A round-to-nearest integer zero point is rounded to the
-// grid, which can shift the grid by up to d / 2: the end of [lo', hi'] it moves
-// away from may lie up to d / 2 beyond the grid and is clamped to the grid end,
-// still within d / 2. So |x - x^| <= step / 2 holds for every element against
-// the stored step, up to the float rounding of the arithmetic.
-// A group of zeros (or a constant group) stores d = 0; it divides by 1 instead.
-// Stochastic rounding replaces rne(v) by floor(v + r), r uniform in [0, 1): as
-// the grid covers the group, no element is clamped and E[x^] = x (see
-// stochastic_rounding in policy/tags.hpp for the exact statement).
+// integer zero points (but bits<1>, whose two levels include 0). A round-to-nearest integer zero point is rounded to
+// the grid, which can shift the grid by up to d / 2: the end of [lo', hi'] it moves away from may lie up to d / 2
+// beyond the grid and is clamped to the grid end, still within d / 2. So |x - x^| <= step / 2 holds for every element
+// against the stored step, up to the float rounding of the arithmetic. A group of zeros (or a constant group) stores d
+// = 0; it divides by 1 instead. Stochastic rounding replaces rne(v) by floor(v + r), r uniform in [0, 1): as the grid
+// covers the group, no element is clamped and E[x^] = x (see stochastic_rounding in policy/tags.hpp for the exact
+// statement).
 #pragma once
 
 #include <cmath>
@@ -120,8 +120,10 @@ template <Scheme S>
 status try_compute_group_params(float lo, float hi, std::size_t row, std::size_t group, group_params<S>& out) {
   using scale_t = typename S::scale_type;
   group_params<S> p;
-  lo += 0.0f;  // -0 -> +0: min/max of {-0, +0} depends on the order they are seen in
-  hi += 0.0f;
+  // -0 -> +0 (min/max of {-0, +0} depends on the order they are seen in), on
+  // the bits: x + 0 would do it too, but -ffast-math (-fno-signed-zeros) drops it
+  lo = detail::positive_zero(lo);
+  hi = detail::positive_zero(hi);
   [[maybe_unused]] const double lo0 = std::fmin(static_cast<double>(lo), 0.0);
   [[maybe_unused]] const double hi0 = std::fmax(static_cast<double>(hi), 0.0);
   [[maybe_unused]] constexpr double qmax = static_cast<double>(S::code_max);

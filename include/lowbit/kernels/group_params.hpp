@@ -109,6 +109,15 @@ LOWBIT_ALWAYS_INLINE fbatch<A> round_to(const fbatch<A>& x, T* out) noexcept {
   }
 }
 
+/// x with -0 lanes turned into +0, on the bits (-ffast-math drops x + 0).
+template <class A>
+LOWBIT_ALWAYS_INLINE fbatch<A> positive_zero(const fbatch<A>& x) noexcept {
+  using I = xsimd::batch<std::int32_t, A>;
+  const I bits = detail::simd::bitcast<std::int32_t>(x);
+  return detail::simd::bitcast<float>(
+      detail::simd::select(bits == I(std::numeric_limits<std::int32_t>::min()), I(0), bits));
+}
+
 /// Lanes with a finite value: the exponent bits are not all ones (an integer
 /// test, so that it holds under -ffast-math too).
 template <class A>
@@ -132,8 +141,8 @@ struct lanes_params {
 
   LOWBIT_ALWAYS_INLINE lanes_params(F lo, F hi) noexcept {
     using scale_t = typename S::scale_type;
-    lo = lo + F(0.0f);  // -0 -> +0, as the scalar function
-    hi = hi + F(0.0f);
+    lo = positive_zero<A>(lo);  // -0 -> +0, as the scalar function (on the bits)
+    hi = positive_zero<A>(hi);
     const D qmax(S::is_symmetric ? static_cast<double>((1u << (S::bits - 1)) - 1u) : double(S::code_max));
     storable = F(0.0f) == F(0.0f);
     F d;       // round_up_f32 of the exact scale formula, in float lanes

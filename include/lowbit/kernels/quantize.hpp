@@ -323,7 +323,7 @@ status compute_stored_params(const float* x, std::size_t rows, std::size_t cols,
   const std::size_t glen = l.group_length(), groups = l.groups_per_row();
   auto first_non_finite = [&](const float* row) {
     std::size_t c = 0;
-    while (detail::is_finite_bits(row[c])) ++c;
+    while (c + 1 < cols && detail::is_finite_bits(row[c])) ++c;  // the row holds one: it is found
     return c;
   };
   if constexpr (S::granularity == granularity_kind::tensor) {

@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "lowbit/config.hpp"
+#include "lowbit/detail/finite.hpp"
 
 namespace LOWBIT_NS::detail {
 
@@ -174,8 +175,8 @@ T round_up_to(double v) noexcept {
   using S = float_storage<T>;
   T r = S::from_float(static_cast<float>(v));
   const float rf = S::to_float(r);
-  if (std::isinf(rf) && rf < 0) return S::from_float(-S::max_finite);
-  if (!std::isinf(rf) && static_cast<double>(rf) < v) r = S::next_up(r);
+  if (detail::is_inf_bits(rf) && rf < 0) return S::from_float(-S::max_finite);
+  if (!detail::is_inf_bits(rf) && static_cast<double>(rf) < v) r = S::next_up(r);
   return r;
 }
 
@@ -185,8 +186,8 @@ T round_down_to(double v) noexcept {
   using S = float_storage<T>;
   T r = S::from_float(static_cast<float>(v));
   const float rf = S::to_float(r);
-  if (std::isinf(rf) && rf > 0) return S::from_float(S::max_finite);
-  if (!std::isinf(rf) && static_cast<double>(rf) > v) r = S::next_down(r);
+  if (detail::is_inf_bits(rf) && rf > 0) return S::from_float(S::max_finite);
+  if (!detail::is_inf_bits(rf) && static_cast<double>(rf) > v) r = S::next_down(r);
   return r;
 }
 
