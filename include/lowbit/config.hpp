@@ -55,8 +55,10 @@
 // symbol that two differently-flagged objects share differs in its code.
 //
 // The tag names every flag that lowbit's code paths or GCC's code generation
-// depend on, e.g. isa_sse2 (no -m flags), isa_sse2_ssse3_sse41_sse42_avx_avx2_fma_f16c_bmi2
-// (-march=x86-64-v3), ..._fastmath (-ffast-math), ..._noexcept (-fno-exceptions).
+// depend on, e.g. isa_sse2 (no -m flags),
+// isa_sse2_ssse3_sse41_sse42_popcnt_avx_avx2_fma_f16c_bmi_bmi2_lzcnt (-march=x86-64-v3),
+// ..._fastmath (-ffast-math or any of its value-changing parts), ..._noexcept
+// (-fno-exceptions).
 // Define LOWBIT_ISA_NAMESPACE yourself to override it.
 #define LOWBIT_CAT_(a, b) a##b
 #define LOWBIT_CAT(a, b) LOWBIT_CAT_(a, b)
@@ -86,92 +88,108 @@
 #else
 #define LOWBIT_ISA_TAG_3 LOWBIT_ISA_TAG_2
 #endif
-#if defined(__AVX__)
-#define LOWBIT_ISA_TAG_4 LOWBIT_CAT(LOWBIT_ISA_TAG_3, _avx)
+#if defined(__POPCNT__)
+#define LOWBIT_ISA_TAG_4 LOWBIT_CAT(LOWBIT_ISA_TAG_3, _popcnt)
 #else
 #define LOWBIT_ISA_TAG_4 LOWBIT_ISA_TAG_3
 #endif
-#if defined(__AVX2__)
-#define LOWBIT_ISA_TAG_5 LOWBIT_CAT(LOWBIT_ISA_TAG_4, _avx2)
+#if defined(__AVX__)
+#define LOWBIT_ISA_TAG_5 LOWBIT_CAT(LOWBIT_ISA_TAG_4, _avx)
 #else
 #define LOWBIT_ISA_TAG_5 LOWBIT_ISA_TAG_4
 #endif
-#if defined(__FMA__)
-#define LOWBIT_ISA_TAG_6 LOWBIT_CAT(LOWBIT_ISA_TAG_5, _fma)
+#if defined(__AVX2__)
+#define LOWBIT_ISA_TAG_6 LOWBIT_CAT(LOWBIT_ISA_TAG_5, _avx2)
 #else
 #define LOWBIT_ISA_TAG_6 LOWBIT_ISA_TAG_5
 #endif
-#if defined(__F16C__)
-#define LOWBIT_ISA_TAG_7 LOWBIT_CAT(LOWBIT_ISA_TAG_6, _f16c)
+#if defined(__FMA__)
+#define LOWBIT_ISA_TAG_7 LOWBIT_CAT(LOWBIT_ISA_TAG_6, _fma)
 #else
 #define LOWBIT_ISA_TAG_7 LOWBIT_ISA_TAG_6
 #endif
-#if defined(__BMI2__)
-#define LOWBIT_ISA_TAG_8 LOWBIT_CAT(LOWBIT_ISA_TAG_7, _bmi2)
+#if defined(__F16C__)
+#define LOWBIT_ISA_TAG_8 LOWBIT_CAT(LOWBIT_ISA_TAG_7, _f16c)
 #else
 #define LOWBIT_ISA_TAG_8 LOWBIT_ISA_TAG_7
 #endif
-#if defined(__AVXVNNI__)
-#define LOWBIT_ISA_TAG_9 LOWBIT_CAT(LOWBIT_ISA_TAG_8, _avxvnni)
+#if defined(__BMI__)
+#define LOWBIT_ISA_TAG_9 LOWBIT_CAT(LOWBIT_ISA_TAG_8, _bmi)
 #else
 #define LOWBIT_ISA_TAG_9 LOWBIT_ISA_TAG_8
 #endif
-#if defined(__AVX512F__)
-#define LOWBIT_ISA_TAG_10 LOWBIT_CAT(LOWBIT_ISA_TAG_9, _avx512f)
+#if defined(__BMI2__)
+#define LOWBIT_ISA_TAG_10 LOWBIT_CAT(LOWBIT_ISA_TAG_9, _bmi2)
 #else
 #define LOWBIT_ISA_TAG_10 LOWBIT_ISA_TAG_9
 #endif
-#if defined(__AVX512BW__)
-#define LOWBIT_ISA_TAG_11 LOWBIT_CAT(LOWBIT_ISA_TAG_10, _bw)
+#if defined(__LZCNT__)
+#define LOWBIT_ISA_TAG_11 LOWBIT_CAT(LOWBIT_ISA_TAG_10, _lzcnt)
 #else
 #define LOWBIT_ISA_TAG_11 LOWBIT_ISA_TAG_10
 #endif
-#if defined(__AVX512DQ__)
-#define LOWBIT_ISA_TAG_12 LOWBIT_CAT(LOWBIT_ISA_TAG_11, _dq)
+#if defined(__AVXVNNI__)
+#define LOWBIT_ISA_TAG_12 LOWBIT_CAT(LOWBIT_ISA_TAG_11, _avxvnni)
 #else
 #define LOWBIT_ISA_TAG_12 LOWBIT_ISA_TAG_11
 #endif
-#if defined(__AVX512VL__)
-#define LOWBIT_ISA_TAG_13 LOWBIT_CAT(LOWBIT_ISA_TAG_12, _vl)
+#if defined(__AVX512F__)
+#define LOWBIT_ISA_TAG_13 LOWBIT_CAT(LOWBIT_ISA_TAG_12, _avx512f)
 #else
 #define LOWBIT_ISA_TAG_13 LOWBIT_ISA_TAG_12
 #endif
-#if defined(__AVX512VNNI__)
-#define LOWBIT_ISA_TAG_14 LOWBIT_CAT(LOWBIT_ISA_TAG_13, _vnni)
+#if defined(__AVX512BW__)
+#define LOWBIT_ISA_TAG_14 LOWBIT_CAT(LOWBIT_ISA_TAG_13, _bw)
 #else
 #define LOWBIT_ISA_TAG_14 LOWBIT_ISA_TAG_13
 #endif
-#if defined(__AVX512BF16__)
-#define LOWBIT_ISA_TAG_15 LOWBIT_CAT(LOWBIT_ISA_TAG_14, _bf16)
+#if defined(__AVX512DQ__)
+#define LOWBIT_ISA_TAG_15 LOWBIT_CAT(LOWBIT_ISA_TAG_14, _dq)
 #else
 #define LOWBIT_ISA_TAG_15 LOWBIT_ISA_TAG_14
 #endif
-#if defined(__AVX512FP16__)
-#define LOWBIT_ISA_TAG_16 LOWBIT_CAT(LOWBIT_ISA_TAG_15, _fp16)
+#if defined(__AVX512VL__)
+#define LOWBIT_ISA_TAG_16 LOWBIT_CAT(LOWBIT_ISA_TAG_15, _vl)
 #else
 #define LOWBIT_ISA_TAG_16 LOWBIT_ISA_TAG_15
 #endif
-#if defined(__AVX512VBMI__)
-#define LOWBIT_ISA_TAG_17 LOWBIT_CAT(LOWBIT_ISA_TAG_16, _vbmi)
+#if defined(__AVX512VNNI__)
+#define LOWBIT_ISA_TAG_17 LOWBIT_CAT(LOWBIT_ISA_TAG_16, _vnni)
 #else
 #define LOWBIT_ISA_TAG_17 LOWBIT_ISA_TAG_16
 #endif
-#if defined(__AMX_INT8__)
-#define LOWBIT_ISA_TAG_18 LOWBIT_CAT(LOWBIT_ISA_TAG_17, _amx)
+#if defined(__AVX512BF16__)
+#define LOWBIT_ISA_TAG_18 LOWBIT_CAT(LOWBIT_ISA_TAG_17, _bf16)
 #else
 #define LOWBIT_ISA_TAG_18 LOWBIT_ISA_TAG_17
 #endif
-#if defined(__FAST_MATH__)
-#define LOWBIT_ISA_TAG_19 LOWBIT_CAT(LOWBIT_ISA_TAG_18, _fastmath)
+#if defined(__AVX512FP16__)
+#define LOWBIT_ISA_TAG_19 LOWBIT_CAT(LOWBIT_ISA_TAG_18, _fp16)
 #else
 #define LOWBIT_ISA_TAG_19 LOWBIT_ISA_TAG_18
 #endif
-#if !LOWBIT_HAS_EXCEPTIONS
-#define LOWBIT_ISA_TAG_20 LOWBIT_CAT(LOWBIT_ISA_TAG_19, _noexcept)
+#if defined(__AVX512VBMI__)
+#define LOWBIT_ISA_TAG_20 LOWBIT_CAT(LOWBIT_ISA_TAG_19, _vbmi)
 #else
 #define LOWBIT_ISA_TAG_20 LOWBIT_ISA_TAG_19
 #endif
-#define LOWBIT_ISA_NAMESPACE LOWBIT_ISA_TAG_20
+#if defined(__AMX_INT8__)
+#define LOWBIT_ISA_TAG_21 LOWBIT_CAT(LOWBIT_ISA_TAG_20, _amx)
+#else
+#define LOWBIT_ISA_TAG_21 LOWBIT_ISA_TAG_20
+#endif
+#if defined(__FAST_MATH__) || (defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__) || \
+    defined(__RECIPROCAL_MATH__) || defined(__ASSOCIATIVE_MATH__) || defined(__NO_SIGNED_ZEROS__)
+#define LOWBIT_ISA_TAG_22 LOWBIT_CAT(LOWBIT_ISA_TAG_21, _fastmath)
+#else
+#define LOWBIT_ISA_TAG_22 LOWBIT_ISA_TAG_21
+#endif
+#if !LOWBIT_HAS_EXCEPTIONS
+#define LOWBIT_ISA_TAG_23 LOWBIT_CAT(LOWBIT_ISA_TAG_22, _noexcept)
+#else
+#define LOWBIT_ISA_TAG_23 LOWBIT_ISA_TAG_22
+#endif
+#define LOWBIT_ISA_NAMESPACE LOWBIT_ISA_TAG_23
 #endif
 /// `namespace LOWBIT_NS { ... }`: lowbit's per-ISA namespace (see above).
 #define LOWBIT_NS lowbit::inline LOWBIT_ISA_NAMESPACE

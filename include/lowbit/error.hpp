@@ -5,13 +5,14 @@
 // Every entry point that can refuse its input exists twice:
 //   lowbit::quantize<S>(...)              throws lowbit::error
 //   lowbit::status s = lowbit::try_quantize<S>(...);   never throws for bad input
-// with the same checks and the same message ("lowbit: ..."). Both check before
-// they write, so a refused call leaves its output untouched. Built with
+// with the same checks and the same message ("lowbit: ..."). A refused call
+// leaves its output as it was (quantize writes a block of rows at a time and
+// puts back what it overwrote; see docs/design.md, section 5). Built with
 // -fno-exceptions, the throwing forms still compile: on bad input they print
 // the message to stderr and call std::abort(); use the try_ forms there.
-// (Allocation failure in the owning quantized_matrix is std::bad_alloc as
-// usual, or an abort without exceptions; the view-based forms never allocate
-// more than a few scratch rows.)
+// Allocation failure is not a refusal: std::bad_alloc as usual (the owning
+// quantized_matrix, quantize's scratch: the parameters of a block of rows and
+// the saved bytes of the destination), or an abort without exceptions.
 #pragma once
 
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include <utility>
 
 #include "lowbit/config.hpp"
+#include "lowbit/detail/scratch.hpp"
 
 namespace lowbit {
 
@@ -61,24 +63,27 @@ class error : public std::invalid_argument {
 
 namespace LOWBIT_NS::detail {
 
-// Messages are assembled with std::string::append and snprintf only, not with
-// std::to_string or std::operator+: those are inline templates of the C++
-// library, and a TU built with AVX flags would emit a copy with AVX
-// instructions that a baseline TU of the same program could end up calling
-// (see config.hpp on per-ISA symbols). These helpers are per-ISA like the rest.
-inline void append_to(std::string& s, const char* text) {
+// Messages are assembled in a string with lowbit's per-ISA allocator
+// (detail/scratch.hpp) and snprintf, not with std::to_string or std::operator+:
+// the C++ library's templates are compiled with each TU's flags, and a TU
+// built with AVX flags could supply the copy a baseline TU of the same program
+// calls (see config.hpp). Only the final std::string of the status is the
+// library's own type.
+using message_buffer = std::basic_string<char, std::char_traits<char>, allocator<char>>;
+
+inline void append_to(message_buffer& s, const char* text) {
   s.append(text);
 }
-inline void append_to(std::string& s, const std::string& text) {
+inline void append_to(message_buffer& s, const std::string& text) {
   s.append(text.data(), text.size());
 }
-inline void append_to(std::string& s, double v) {
+inline void append_to(message_buffer& s, double v) {
   char buf[352];  // "%f" of the largest double has 309 integer digits
   std::snprintf(buf, sizeof buf, "%f", v);
   s.append(buf);
 }
 template <class T>
-requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) void append_to(std::string& s, T v) {
+requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) void append_to(message_buffer& s, T v) {
   char buf[32];
   if constexpr (std::is_signed_v<T>)
     std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
@@ -90,9 +95,9 @@ requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) void append_to(std::
 /// The refusal "lowbit: " followed by the parts (text, integers, doubles as "%f").
 template <class... Parts>
 status failure(const Parts&... parts) {
-  std::string message("lowbit: ");
+  message_buffer message("lowbit: ");
   (append_to(message, parts), ...);
-  return status::failure(std::move(message));
+  return status::failure(std::string(message.data(), message.size()));
 }
 
 /// Reports a refusal the way the throwing forms do: throws lowbit::error, or

@@ -19,6 +19,14 @@ struct quantize_options {
   /// gives the same bytes as one call over all rows. (per_tensor schemes
   /// share one scale over the whole call, so only one call covers them.)
   std::size_t row_offset = 0;
+  /// quantize reads its input once, a block of rows at a time, writing each
+  /// block before the next is checked; to keep a refused call from changing
+  /// the destination it saves the bytes each block overwrites (as many as the
+  /// codes and parameters of all rows but the last block, allocated before the
+  /// first write) and puts them back. An engine that does not need the old
+  /// contents on a refusal (a fresh buffer) can set this to false: a refused
+  /// call may then leave rows of the destination written.
+  bool restore_on_error = true;
 };
 
 }  // namespace lowbit

@@ -39,21 +39,35 @@ void quantize(const float* x, std::size_t rows, std::size_t cols, quantized_view
   detail::throw_if_failed(kernels::try_quantize<S, Arch>(x, rows, cols, out, options));
 }
 
-/// Quantizes into `out`, a new owning quantized_matrix (assigned only when ok).
+/// Quantizes into `out`, which then holds the rows x cols result whatever its
+/// shape was: its storage is reused when the shape already matches, else a new
+/// matrix replaces it. On a refusal `out` is as it was. (A view, by contrast,
+/// is storage that must already have the shape.)
 template <Scheme S, class Arch = xsimd::default_arch>
 status try_quantize(const float* x, std::size_t rows, std::size_t cols, quantized_matrix<S>& out,
                     const quantize_options& options = {}) {
+  if (out.rows() == rows && out.cols() == cols)
+    return kernels::try_quantize<S, Arch>(x, rows, cols, out.view(), options);
   quantized_matrix<S> q;
   LOWBIT_TRY(quantized_matrix<S>::try_make(rows, cols, q));
-  LOWBIT_TRY(kernels::try_quantize<S, Arch>(x, rows, cols, q.view(), options, /*fresh_output=*/true));
+  quantize_options fresh = options;
+  fresh.restore_on_error = false;  // nobody sees q on a refusal
+  LOWBIT_TRY(kernels::try_quantize<S, Arch>(x, rows, cols, q.view(), fresh));
   out = std::move(q);
   return {};
+}
+template <Scheme S, class Arch = xsimd::default_arch>
+void quantize(const float* x, std::size_t rows, std::size_t cols, quantized_matrix<S>& out,
+              const quantize_options& options = {}) {
+  detail::throw_if_failed(lowbit::try_quantize<S, Arch>(x, rows, cols, out, options));
 }
 /// Quantizes into a new owning quantized_matrix.
 template <Scheme S, class Arch = xsimd::default_arch>
 quantized_matrix<S> quantize(const float* x, std::size_t rows, std::size_t cols, const quantize_options& options = {}) {
   quantized_matrix<S> q(rows, cols);
-  detail::throw_if_failed(kernels::try_quantize<S, Arch>(x, rows, cols, q.view(), options, /*fresh_output=*/true));
+  quantize_options fresh = options;
+  fresh.restore_on_error = false;  // nobody sees q on a refusal
+  detail::throw_if_failed(kernels::try_quantize<S, Arch>(x, rows, cols, q.view(), fresh));
   return q;
 }
 

@@ -104,6 +104,14 @@ TEST_CASE("kernels: the quantize quotient is the correctly rounded a / d") {
       CHECK(mismatches(as, d) == 0);
     }
   }
+  SUBCASE("signed zeros among ordinary values (the register takes the FMA path)") {
+    std::vector<float> as;
+    for (std::size_t i = 0; i < 4 * lanes; ++i) as.push_back(i % 3 == 0 ? -0.0f : i % 3 == 1 ? 0.0f : 0.37f * float(i));
+    for (float d : divisors) {
+      CAPTURE(d);
+      CHECK(mismatches(as, d) == 0);
+    }
+  }
   SUBCASE("random a over every magnitude, the underflow guard's edges, zeros") {
     std::vector<float> as;
     for (int i = 0; i < 20000; ++i)

@@ -242,3 +242,28 @@ TEST_CASE("public API: dequantize of a large matrix (non-temporal stores) equals
   CHECK(out[-1] == -7.0f);
   CHECK(out[rows * cols] == -7.0f);
 }
+
+TEST_CASE("public API: a matrix argument receives the result; a per_tensor row range cannot be quantized") {
+  using S = scheme<asymmetric, bits<4>, per_group<32>>;
+  const auto x = weights_like(6 * 64, 7);
+  quantized_matrix<S> m(2, 10);  // any shape: replaced
+  REQUIRE(lowbit::try_quantize<S>(x.data(), 6, 64, m).ok());
+  CHECK(m.rows() == 6);
+  CHECK(m.cols() == 64);
+  const quantized_matrix<S> expected = lowbit::reference::quantize<S>(x.data(), 6, 64);
+  CHECK(m.codes() == expected.codes());
+  const auto* storage = m.codes().data();
+  lowbit::quantize<S>(x.data(), 6, 64, m);  // same shape: the storage is reused
+  CHECK(m.codes().data() == storage);
+  CHECK(m.codes() == expected.codes());
+
+  using T = scheme<bits<4>, per_tensor>;
+  quantized_matrix<T> t(6, 64);
+  CHECK(lowbit::try_quantize<T>(x.data(), 6, 64, t.view().rows(0, 6)).ok());  // all rows: fine
+  const status st = lowbit::try_quantize<T>(x.data(), 3, 64, t.view().rows(3, 6));
+  CHECK(st.message() ==
+        "lowbit: quantize: a per_tensor scheme has one scale for the whole matrix; quantize all its rows in one call, "
+        "not a row range of it");
+  std::vector<float> y(3 * 64);
+  CHECK(lowbit::try_dequantize(t.view().rows(3, 6), y.data()).ok());  // reading a range is fine
+}

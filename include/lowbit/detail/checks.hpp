@@ -22,6 +22,11 @@ status check_shape(const basic_quantized_view<S, M>& q, std::size_t rows, std::s
                    cols);
   if (cols > std::numeric_limits<std::uint32_t>::max())
     return failure(fn, ": rows longer than 2^32 - 1 elements are not supported");
+  if constexpr (S::granularity == granularity_kind::tensor)
+    if (M && q.is_row_range())
+      return failure(fn,
+                     ": a per_tensor scheme has one scale for the whole matrix; quantize all its rows in one call, "
+                     "not a row range of it");
   return {};
 }
 

@@ -29,4 +29,22 @@ LOWBIT_ALWAYS_INLINE xsimd::batch<T, A> no_contract(xsimd::batch<T, A> v) noexce
   return xsimd::batch<T, A>(no_contract(static_cast<reg>(v)));
 }
 
+/// a / b, the correctly rounded IEEE quotient even under -ffast-math (whose
+/// -freciprocal-math lets GCC turn a loop-invariant division into a
+/// multiplication by 1 / b): one divss in inline asm on x86.
+LOWBIT_ALWAYS_INLINE float ieee_divide(float a, float b) noexcept {
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__)) && defined(__SSE__)
+#if defined(__AVX__)
+  float q;
+  asm("vdivss %2, %1, %0" : "=x"(q) : "x"(a), "x"(b));
+  return q;
+#else
+  asm("divss %1, %0" : "+x"(a) : "x"(b));
+  return a;
+#endif
+#else
+  return a / b;
+#endif
+}
+
 }  // namespace LOWBIT_NS::detail

@@ -15,8 +15,8 @@
 //   round_up_bf16   (bits + 0xffff) >> 16 for positive lanes (truncate negative ones)
 // and round_down the mirror image, for fp16 / bf16 offsets.
 // A register whose groups all have storable parameters is written at once;
-// otherwise its groups go through the scalar compute_group_params in order,
-// which throws the reference's error for the first group that cannot be stored.
+// otherwise its groups go through the scalar try_compute_group_params in order,
+// which returns the reference's refusal for the first group that cannot be stored.
 #pragma once
 
 #include <algorithm>
@@ -280,8 +280,8 @@ status try_compute_group_params(const float* lo, const float* hi, std::size_t n,
 /// try_compute_group_params, throwing lowbit::error.
 template <Scheme S, class A = xsimd::default_arch>
 void compute_group_params(const float* lo, const float* hi, std::size_t n, std::size_t groups_per_row,
-                          const group_params_out<S>& out) {
-  detail::throw_if_failed(try_compute_group_params<S, A>(lo, hi, n, groups_per_row, out));
+                          const group_params_out<S>& out, std::size_t first_row = 0) {
+  detail::throw_if_failed(try_compute_group_params<S, A>(lo, hi, n, groups_per_row, out, first_row));
 }
 
 }  // namespace LOWBIT_NS::kernels

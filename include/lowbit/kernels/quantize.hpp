@@ -1,20 +1,23 @@
 // lowbit: SIMD quantize / dequantize, bit-identical to reference/quantize.hpp.
 //
-// quantize runs in two passes over the input:
-//   1. per row: min / max / finiteness scan of every group (SIMD), then the
-//      parameters of all groups at once, a register of groups at a time
-//      (kernels/group_params.hpp). Every group is validated and its stored
-//      scale / zero point and kernel constants kept in scratch arrays before
-//      anything is written;
-//   2. per row, in blocks of packed_layout::block_codes codes: per element
-//        t = (x - offset) / divisor                          (true division, as the reference)
+// quantize reads its input once, a block of rows at a time (about
+// quantize_block_bytes, so that the block is still in L2 for the second pass):
+//   1. per block: min / max / finiteness scan of every group (SIMD), then the
+//      parameters of all its groups, a register of groups at a time
+//      (kernels/group_params.hpp). Every group of the block is validated before
+//      the block is written; the bytes of the destination the block will
+//      overwrite are saved first, and put back if a later block is refused;
+//   2. per row of the block, in blocks of packed_layout::block_codes codes:
+//        t = (x - offset) / divisor     (correctly rounded: code_kernel::quotient)
 //        u = clamp(rne(t) + center, code_lo, code_hi)        (floor(t + r) when stochastic)
 //        u = clamp(rne(t + center), ...)                      (symmetric B = 1: center 1/2)
 //      into a stack buffer of u8 codes, then kernels::pack_row_unchecked.
+// per_tensor schemes scan every row before quantizing any.
 // dequantize unpacks a block of codes to a stack buffer (kernels::unpack_row) and
 //        x^ = step * (u - center)            or    x^ = no_contract(step * u) + offset
 // with the reference's operation order, so no FMA contraction changes a bit;
-// its group constants come from load_group_params on the stored values.
+// its group constants come from load_group_params on the stored values. Large
+// outputs go out with non-temporal stores.
 // Every element goes through the register code: a group's last elements that
 // do not fill a register (all of a group shorter than one, per_group<7> say)
 // are quantized from a zero-padded copy, and only their codes are stored.
@@ -35,6 +38,7 @@
 #include "lowbit/detail/finite.hpp"
 #include "lowbit/detail/no_contract.hpp"
 #include "lowbit/detail/random.hpp"
+#include "lowbit/detail/scratch.hpp"
 #include "lowbit/detail/xsimd_compat.hpp"
 #include "lowbit/group_params.hpp"
 #include "lowbit/kernels/arch/convert_x86.hpp"
@@ -191,13 +195,19 @@ struct code_kernel {
         B q = a * reciprocal;
         q = fma(fnma(q, divisor, a), reciprocal, q);
         q = fma(fnma(q, divisor, a), reciprocal, q);
+        // a = -0 gives +0 above (fnma(-0, d, -0) = +0); every other lane already
+        // has a's sign: OR in a's sign bit for the IEEE -0 / d = -0
+        using I = xsimd::batch<std::int32_t, A>;
+        q = detail::simd::bitcast<float>(
+            detail::simd::bitcast<std::int32_t>(q) |
+            (detail::simd::bitcast<std::int32_t>(a) & I(std::numeric_limits<std::int32_t>::min())));
         const B mag = xsimd::abs(q);
         const auto in_range = (xsimd::abs(a) >= B(tiny)) & (mag >= B(tiny)) & (mag <= B(huge));
         if (xsimd::all(in_range | (a == B(0.0f)))) [[likely]]
           return q;
       }
     }
-    return a / divisor;
+    return convert_arch::ieee_divide<A>(a, divisor);
   }
 
   /// Codes of x as floats; r is the noise (ignored by round_to_nearest_even).
@@ -391,8 +401,8 @@ class row_params {
   }
 
  private:
-  std::vector<float> scale_;
-  std::vector<zero_point_storage_t<FS>> zero_point_;
+  detail::scratch_vector<float> scale_;
+  detail::scratch_vector<zero_point_storage_t<FS>> zero_point_;
 };
 
 /// Calls f(c, n, g) for each run [c, c + n) of columns of [b0, b1) that shares
@@ -450,7 +460,14 @@ void quantize_rows(const float* x, std::size_t r0, std::size_t r1, std::size_t c
 template <Scheme S>
 class overwritten_bytes {
  public:
-  explicit overwritten_bytes(const quantized_view<S>& out) : out_(out) {}
+  /// Reserves room for rows [0, saved_rows) in blocks of block_rows, so that
+  /// save() never allocates once the first block is written.
+  overwritten_bytes(const quantized_view<S>& out, std::size_t saved_rows, std::size_t block_rows) : out_(out) {
+    std::size_t bytes = 0;
+    for_each_region(0, saved_rows, [&](std::byte*, std::size_t n) { bytes += n; });
+    saved_.reserve(bytes);
+    blocks_.reserve((saved_rows + block_rows - 1) / block_rows);
+  }
   /// Saves rows [r0, r1)'s codes, scales and zero points before they are written.
   void save(std::size_t r0, std::size_t r1) {
     blocks_.emplace_back(r0, r1);
@@ -476,28 +493,28 @@ class overwritten_bytes {
     if constexpr (S::has_zero_point)
       f(reinterpret_cast<std::byte*>(out_.zero_points() + r0 * g), (r1 - r0) * g * sizeof(typename S::zero_point_type));
   }
-  std::vector<std::pair<std::size_t, std::size_t>> blocks_;
+  detail::scratch_vector<std::pair<std::size_t, std::size_t>> blocks_;
   quantized_view<S> out_;
-  std::vector<std::byte> saved_;
+  detail::scratch_vector<std::byte> saved_;
 };
 
 }  // namespace quantize_impl
 
 /// Quantizes the row-major rows x cols matrix x into `out` (shape must match),
 /// bit-identical to reference::try_quantize. Input that is refused (NaN/Inf, a
-/// scale the scheme's storage cannot hold) leaves `out` as it was.
+/// scale the scheme's storage cannot hold) leaves `out` as it was (unless
+/// options.restore_on_error is false).
 ///
 /// per_channel and per_group schemes read the input once: per block of rows
 /// (about quantize_block_bytes of input), pass 1 scans it and computes its
 /// parameters, pass 2 quantizes it while it is still in L2. Before a block is
-/// written, the bytes of `out` it overwrites are saved (about the size of the
-/// codes and parameters; `fresh_output` skips this when nobody can observe
-/// `out` on failure), and a refusal in a later block puts them back.
-/// per_tensor schemes need the whole matrix's range first: pass 1 over all
-/// rows, then pass 2.
+/// written, the bytes of `out` it overwrites are saved (room for all of them is
+/// reserved before the first write), and a refusal in a later block puts them
+/// back. per_tensor schemes need the whole matrix's range first: pass 1 over
+/// all rows, then pass 2.
 template <Scheme S, class Arch = xsimd::default_arch>
 status try_quantize(const float* x, std::size_t rows, std::size_t cols, quantized_view<S> out,
-                    const quantize_options& options = {}, bool fresh_output = false) {
+                    const quantize_options& options = {}) {
   using namespace quantize_impl;
   LOWBIT_TRACE_KERNEL("quantize", Arch);
   LOWBIT_TRY(detail::check_shape(out, rows, cols, "quantize"));
@@ -516,11 +533,13 @@ status try_quantize(const float* x, std::size_t rows, std::size_t cols, quantize
     quantize_rows<S, Arch>(x, 0, rows, cols, out, &divisor, &shift, options);
   } else {
     const std::size_t block_rows = std::clamp<std::size_t>(quantize_block_bytes / (cols * sizeof(float)), 1, rows);
-    std::vector<typename S::scale_type> scales(block_rows * groups);
-    std::vector<zero_point_storage_t<S>> zero_points(S::has_zero_point ? block_rows * groups : 0);
-    std::vector<float> divisor(block_rows * groups), shift(block_rows * groups);
+    detail::scratch_vector<typename S::scale_type> scales(block_rows * groups);
+    detail::scratch_vector<zero_point_storage_t<S>> zero_points(S::has_zero_point ? block_rows * groups : 0);
+    detail::scratch_vector<float> divisor(block_rows * groups), shift(block_rows * groups);
     std::optional<overwritten_bytes<S>> saved;
-    if (!fresh_output && block_rows < rows) saved.emplace(out);
+    // rows of every block but the last (which no refusal can follow)
+    const std::size_t saved_rows = (rows - 1) / block_rows * block_rows;
+    if (options.restore_on_error && saved_rows > 0) saved.emplace(out, saved_rows, block_rows);
     for (std::size_t r0 = 0; r0 < rows; r0 += block_rows) {
       const std::size_t r1 = std::min(rows, r0 + block_rows), n = (r1 - r0) * groups;
       const status st = compute_stored_params<S, Arch>(

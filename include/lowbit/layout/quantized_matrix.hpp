@@ -106,7 +106,11 @@ class basic_quantized_view {
   /// Mutable -> const conversion.
   template <bool M = Mutable>
   requires(!M) basic_quantized_view(const basic_quantized_view<S, true>& v)
-      : layout_(v.layout()), codes_(v.codes_), scales_(v.scales_), zero_points_(v.zero_points_) {}
+      : layout_(v.layout()),
+        codes_(v.codes_),
+        scales_(v.scales_),
+        zero_points_(v.zero_points_),
+        row_range_(v.row_range_) {}
 
   const matrix_layout<S>& layout() const noexcept { return layout_; }
   std::size_t rows() const noexcept { return layout_.rows(); }
@@ -131,6 +135,7 @@ class basic_quantized_view {
     LOWBIT_TRY(detail::check_row_range(r0, r1, rows()));
     basic_quantized_view v;
     v.layout_ = matrix_layout<S>(r1 - r0, cols());  // no larger than this one: fits
+    v.row_range_ = row_range_ || r0 != 0 || r1 != rows();
     if (!v.empty()) {
       const std::size_t p0 = S::granularity == granularity_kind::tensor ? 0 : r0 * layout_.groups_per_row();
       v.codes_ = codes_ + r0 * layout_.row_words();
@@ -140,6 +145,10 @@ class basic_quantized_view {
     out = v;
     return {};
   }
+
+  /// True for a view made by rows(r0, r1) that is not all of its matrix. A
+  /// per_tensor scale belongs to the whole matrix: quantize refuses such a view.
+  bool is_row_range() const noexcept { return row_range_; }
 
   /// First word of packed row r.
   ptr<word_type> row_codes(std::size_t r) const noexcept { return codes_ + r * layout_.row_words(); }
@@ -182,6 +191,7 @@ class basic_quantized_view {
   ptr<word_type> codes_ = nullptr;
   ptr<scale_type> scales_ = nullptr;
   ptr<zero_storage> zero_points_ = nullptr;  ///< null for symmetric schemes
+  bool row_range_ = false;
 };
 
 template <Scheme S>

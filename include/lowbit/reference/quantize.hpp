@@ -12,6 +12,7 @@
 #include "lowbit/detail/checks.hpp"
 #include "lowbit/detail/no_contract.hpp"
 #include "lowbit/detail/random.hpp"
+#include "lowbit/detail/scratch.hpp"
 #include "lowbit/group_params.hpp"
 #include "lowbit/layout/quantized_matrix.hpp"
 #include "lowbit/reference/pack.hpp"
@@ -21,7 +22,7 @@ namespace LOWBIT_NS::reference {
 /// Code of one value. `r` in [0, 1) is used only by stochastic schemes.
 template <Scheme S>
 std::uint8_t quantize_value(float x, const group_params<S>& p, float r = 0.0f) noexcept {
-  const float t = (x - p.offset) / p.divisor;
+  const float t = detail::ieee_divide(x - p.offset, p.divisor);
   float u;
   if constexpr (detail::integer_center<S>) {
     u = (S::is_stochastic ? std::floor(t + r) : std::nearbyint(t)) + p.center;
@@ -48,7 +49,8 @@ float dequantize_value(std::uint8_t code, const group_params<S>& p) noexcept {
 /// order) or an unrepresentable scale (the first group that has one, among the
 /// groups before that NaN / Inf).
 template <Scheme S>
-status compute_all_params(const float* x, std::size_t rows, std::size_t cols, std::vector<group_params<S>>& params) {
+status compute_all_params(const float* x, std::size_t rows, std::size_t cols,
+                          detail::scratch_vector<group_params<S>>& params) {
   const matrix_layout<S> l{rows, cols};
   params.clear();
   if (l.empty()) return {};
@@ -86,7 +88,7 @@ status try_quantize(const float* x, std::size_t rows, std::size_t cols, quantize
   LOWBIT_TRY(detail::check_shape(out, rows, cols, "quantize"));
   LOWBIT_TRY(detail::check_fp32(x, rows, cols, "quantize", "input"));
   if (out.empty()) return {};
-  std::vector<group_params<S>> params;
+  detail::scratch_vector<group_params<S>> params;
   LOWBIT_TRY(compute_all_params<S>(x, rows, cols, params));
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push  // GCC 12 -O3 -march=znver*: false positive on the vector body for a small constant count
@@ -100,7 +102,7 @@ status try_quantize(const float* x, std::size_t rows, std::size_t cols, quantize
 #pragma GCC diagnostic pop
 #endif
   const matrix_layout<S> l{rows, cols};
-  std::vector<std::uint8_t> codes(cols);
+  detail::scratch_vector<std::uint8_t> codes(cols);
   for (std::size_t r = 0; r < rows; ++r) {
     const std::uint32_t key = detail::stochastic_row_key(options.seed, options.row_offset + r);
     for (std::size_t c = 0; c < cols; ++c) {
@@ -133,7 +135,7 @@ template <Scheme S>
 status try_dequantize(const_quantized_view<S> q, float* out) {
   LOWBIT_TRY(detail::check_fp32(out, q.rows(), q.cols(), "dequantize", "output"));
   if (q.empty()) return {};
-  std::vector<std::uint8_t> codes(q.cols());
+  detail::scratch_vector<std::uint8_t> codes(q.cols());
   for (std::size_t r = 0; r < q.rows(); ++r) {
     unpack_row<S::bits>(q.row_codes(r), q.cols(), codes.data());
     for (std::size_t c = 0; c < q.cols(); ++c) {

@@ -228,7 +228,10 @@ LOWBIT_ALWAYS_INLINE xsimd::batch<float, A> round_to_fp16(const xsimd::batch<flo
   using F = xsimd::batch<float, A>;
 #if defined(__AVX512F__)
   if constexpr (is_arch<A, xsimd::avx512f>) {
-    const __m256i h = _mm512_cvtps_ph(x, (Up ? _MM_FROUND_TO_POS_INF : _MM_FROUND_TO_NEG_INF) | _MM_FROUND_NO_EXC);
+    // (the masked form: at -O0 the unmasked one is a macro that passes -1 as the
+    // unsigned mask, which -Wsign-conversion reports in our code)
+    const __m256i h = _mm512_mask_cvtps_ph(_mm256_setzero_si256(), static_cast<__mmask16>(0xffff), x,
+                                           (Up ? _MM_FROUND_TO_POS_INF : _MM_FROUND_TO_NEG_INF) | _MM_FROUND_NO_EXC);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(bits), h);
     return F(_mm512_cvtph_ps(h));
   }
@@ -413,7 +416,8 @@ template <class A>
 LOWBIT_ALWAYS_INLINE void store_f32_as_fp16(const xsimd::batch<float, A>& x, std::uint16_t* p) noexcept {
 #if defined(__AVX512F__)
   if constexpr (is_arch<A, xsimd::avx512f>) {
-    const __m256i h = _mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m256i h = _mm512_mask_cvtps_ph(_mm256_setzero_si256(), static_cast<__mmask16>(0xffff), x,
+                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);  // see round_to_fp16
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), h);
     return;
   }
@@ -507,6 +511,38 @@ LOWBIT_ALWAYS_INLINE void stream_fence() noexcept {
 #if defined(__SSE2__)
   _mm_sfence();
 #endif
+}
+
+/// a / b lane by lane, the correctly rounded IEEE quotient even under
+/// -ffast-math, where GCC computes a vector division as an approximate
+/// reciprocal plus one Newton step: the division instruction in inline asm.
+template <class A>
+LOWBIT_ALWAYS_INLINE xsimd::batch<float, A> ieee_divide(const xsimd::batch<float, A>& a,
+                                                        const xsimd::batch<float, A>& b) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+#if defined(__AVX512F__)
+  if constexpr (is_arch<A, xsimd::avx512f>) {
+    __m512 q;
+    asm("vdivps %2, %1, %0" : "=v"(q) : "v"(static_cast<__m512>(a)), "v"(static_cast<__m512>(b)));
+    return xsimd::batch<float, A>(q);
+  }
+#endif
+#if defined(__AVX__)
+  if constexpr (is_arch<A, xsimd::avx>) {
+    __m256 q;
+    asm("vdivps %2, %1, %0" : "=x"(q) : "x"(static_cast<__m256>(a)), "x"(static_cast<__m256>(b)));
+    return xsimd::batch<float, A>(q);
+  }
+#endif
+#if defined(__SSE2__)
+  if constexpr (is_arch<A, xsimd::sse2> && sizeof(xsimd::batch<float, A>) == 16) {
+    __m128 q = a;
+    asm("divps %1, %0" : "+x"(q) : "x"(static_cast<__m128>(b)));
+    return xsimd::batch<float, A>(q);
+  }
+#endif
+#endif
+  return a / b;
 }
 
 /// True if Arch A has a fused multiply-add here (one rounding): FMA3 with AVX2,
