@@ -201,8 +201,10 @@ struct lanes_params {
     if constexpr (S::is_symmetric) {
       center = F(S::bits == 1 ? 0.5f : static_cast<float>(1u << (S::bits - 1)));
     } else if constexpr (S::has_integer_zero_point) {
-      std::array<D, 2> z = z_stochastic;
-      if constexpr (!S::is_stochastic) {
+      std::array<D, 2> z;
+      if constexpr (S::is_stochastic) {
+        z = z_stochastic;
+      } else {
         // z = clamp(rne(-min(lo, 0) / d), 0, qmax) with the stored d, 0 when d = 0
         const auto s = convert_arch::widen_to_f64<A>(stored);
         const auto l = convert_arch::widen_to_f64<A>(lo0);
