@@ -8,7 +8,7 @@
 //      the block is written; the bytes of the destination the block will
 //      overwrite are saved first, and put back if a later block is refused;
 //   2. per row of the block, in blocks of packed_layout::block_codes codes:
-//        t = (x - offset) / divisor     (correctly rounded: code_kernel::quotient)
+//        t = (x - offset) / divisor     (the IEEE division, as the reference)
 //        u = clamp(rne(t) + center, code_lo, code_hi)        (floor(t + r) when stochastic)
 //        u = clamp(rne(t + center), ...)                      (symmetric B = 1: center 1/2)
 //      into a stack buffer of u8 codes, then kernels::pack_row_unchecked.
@@ -151,64 +151,27 @@ struct noise_generator {
 
 /// Per-element quantization with one group's constants: its divisor and its
 /// shift (center of an integer zero point, or float offset; see group_params_out).
-///
-/// t = a / d (a = x, or x - m for a float offset) must be the correctly rounded
-/// quotient, as the reference's division. Where the Arch has a fused
-/// multiply-add it is computed without a division instruction (vdivps costs
-/// about 10 cycles per zmm register on the Xeons seen, 6 on Zen 5), from
-/// y = RN(1 / d), one true division per group, and two correction steps:
-///   q0 = RN(a y)
-///   q1 = RN(q0 + RN(a - q0 d) y)        within 1 ulp of a / d
-///   q2 = RN(q1 + (a - q1 d) y)          = RN(a / d)
-/// The last line is Markstein's theorem on the final step of FMA division (as
-/// in Muller et al., Handbook of Floating-Point Arithmetic): if y approximates
-/// 1 / d with a relative error below 2^-24 (RN(1 / d) does) and q1 is a
-/// faithful approximation of a / d (one of the two floats around it; q1 is
-/// within half an ulp plus about 2^-23 ulp), the remainder a - q1 d is exact
-/// and RN(q1 + (a - q1 d) y) = RN(a / d). It assumes no underflow:
-/// a group takes it only when 2^-100 <= d <= 2^100, and a register only when
-/// every lane has a = 0, or |a| >= 2^-100 and 2^-100 <= |q2| <= 2^100 (no
-/// overflow either); otherwise it divides. (In quantize |a / d| is at most
-/// 2^B or so: only tiny elements of a group ever take the division.)
+/// t = a / d (a = x, or x - m for a float offset) is the correctly rounded
+/// quotient, as in the reference: the division instruction (in inline asm, so
+/// that -ffast-math cannot turn it into an approximate reciprocal). A
+/// reciprocal with two FMA correction steps gives the same bits without a
+/// division (Markstein), but measured 9.4 against 15.8 GiB/s here on Zen 5:
+/// its five dependent FMAs are a longer chain than one vdivps (see
+/// docs/performance.md).
 template <Scheme S, class A>
 struct code_kernel {
   using B = fbatch<A>;
   static constexpr float symmetric_center = S::bits == 1 ? 0.5f : static_cast<float>(1u << (S::bits - 1));
   static constexpr float code_lo = S::is_symmetric && S::bits > 1 ? 1.0f : 0.0f;
   static constexpr float code_hi = static_cast<float>(S::code_max);
-  static constexpr float tiny = 0x1p-100f, huge = 0x1p100f;
 
-  B divisor, shift, reciprocal;
-  bool use_reciprocal = false;
+  B divisor, shift;
 
   LOWBIT_ALWAYS_INLINE code_kernel(float d, float sh) noexcept
-      : divisor(d), shift(S::is_symmetric ? symmetric_center : sh), reciprocal(1.0f / d) {
-    use_reciprocal = convert_arch::has_fma<A> && d >= tiny && d <= 0x1p100f;
-  }
+      : divisor(d), shift(S::is_symmetric ? symmetric_center : sh) {}
 
   /// RN(a / divisor), bit for bit the reference's division.
-  LOWBIT_ALWAYS_INLINE B quotient(const B& a) const noexcept {
-    if constexpr (convert_arch::has_fma<A>) {
-      if (use_reciprocal) {
-        using convert_arch::fma;
-        using convert_arch::fnma;
-        B q = a * reciprocal;
-        q = fma(fnma(q, divisor, a), reciprocal, q);
-        q = fma(fnma(q, divisor, a), reciprocal, q);
-        // a = -0 gives +0 above (fnma(-0, d, -0) = +0); every other lane already
-        // has a's sign: OR in a's sign bit for the IEEE -0 / d = -0
-        using I = xsimd::batch<std::int32_t, A>;
-        q = detail::simd::bitcast<float>(
-            detail::simd::bitcast<std::int32_t>(q) |
-            (detail::simd::bitcast<std::int32_t>(a) & I(std::numeric_limits<std::int32_t>::min())));
-        const B mag = xsimd::abs(q);
-        const auto in_range = (xsimd::abs(a) >= B(tiny)) & (mag >= B(tiny)) & (mag <= B(huge));
-        if (xsimd::all(in_range | (a == B(0.0f)))) [[likely]]
-          return q;
-      }
-    }
-    return convert_arch::ieee_divide<A>(a, divisor);
-  }
+  LOWBIT_ALWAYS_INLINE B quotient(const B& a) const noexcept { return convert_arch::ieee_divide<A>(a, divisor); }
 
   /// Codes of x as floats; r is the noise (ignored by round_to_nearest_even).
   LOWBIT_ALWAYS_INLINE B operator()(B x, [[maybe_unused]] B r) const noexcept {

@@ -545,44 +545,4 @@ LOWBIT_ALWAYS_INLINE xsimd::batch<float, A> ieee_divide(const xsimd::batch<float
   return a / b;
 }
 
-/// True if Arch A has a fused multiply-add here (one rounding): FMA3 with AVX2,
-/// or AVX-512F. (xsimd 8's fma on avx512 archs is the generic a * b + c.)
-template <class A>
-inline constexpr bool has_fma =
-#if defined(__AVX512F__)
-    is_arch<A, xsimd::avx512f> ||
-#endif
-#if defined(__AVX2__) && defined(__FMA__)
-    is_arch<A, xsimd::fma3<xsimd::avx2>> ||
-#endif
-    false;
-
-/// a * b + c with one rounding. Only the has_fma<A> archs.
-template <class A>
-LOWBIT_ALWAYS_INLINE xsimd::batch<float, A> fma(const xsimd::batch<float, A>& a, const xsimd::batch<float, A>& b,
-                                                const xsimd::batch<float, A>& c) noexcept {
-  static_assert(has_fma<A>, "convert_arch::fma: the Arch has no fused multiply-add");
-#if defined(__AVX512F__)
-  if constexpr (is_arch<A, xsimd::avx512f>) return xsimd::batch<float, A>(_mm512_fmadd_ps(a, b, c));
-#endif
-#if defined(__AVX2__) && defined(__FMA__)
-  if constexpr (!is_arch<A, xsimd::avx512f>) return xsimd::batch<float, A>(_mm256_fmadd_ps(a, b, c));
-#endif
-  __builtin_unreachable();
-}
-
-/// c - a * b with one rounding. Only the has_fma<A> archs.
-template <class A>
-LOWBIT_ALWAYS_INLINE xsimd::batch<float, A> fnma(const xsimd::batch<float, A>& a, const xsimd::batch<float, A>& b,
-                                                 const xsimd::batch<float, A>& c) noexcept {
-  static_assert(has_fma<A>, "convert_arch::fnma: the Arch has no fused multiply-add");
-#if defined(__AVX512F__)
-  if constexpr (is_arch<A, xsimd::avx512f>) return xsimd::batch<float, A>(_mm512_fnmadd_ps(a, b, c));
-#endif
-#if defined(__AVX2__) && defined(__FMA__)
-  if constexpr (!is_arch<A, xsimd::avx512f>) return xsimd::batch<float, A>(_mm256_fnmadd_ps(a, b, c));
-#endif
-  __builtin_unreachable();
-}
-
 }  // namespace LOWBIT_NS::kernels::convert_arch
