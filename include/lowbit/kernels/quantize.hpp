@@ -394,9 +394,14 @@ namespace quantize_impl {
 
 /// Pass 2 for rows [r0, r1) of the call: codes from the kernel constants
 /// divisor / shift of those rows (indexed from the block's first group).
+/// While it quantizes rows [r0, r1) from L2, it prefetches the input
+/// `prefetch_rows` rows ahead (the next block, which pass 1 is about to scan)
+/// into L2, so that reading the next block from memory overlaps this block's
+/// compute (prefetch_rows = 0: none).
 template <Scheme S, class Arch>
 void quantize_rows(const float* x, std::size_t r0, std::size_t r1, std::size_t cols, const quantized_view<S>& out,
-                   const float* divisor, const float* shift, const quantize_options& options) {
+                   const float* divisor, const float* shift, const quantize_options& options,
+                   std::size_t prefetch_rows = 0, std::size_t rows = 0) {
   using L = typename matrix_layout<S>::packing;
   constexpr std::size_t block = L::block_codes, block_words = L::block_words(L::block_codes);
   alignas(64) std::uint8_t codes[block];
@@ -408,8 +413,13 @@ void quantize_rows(const float* x, std::size_t r0, std::size_t r1, std::size_t c
     const float* row_divisor = divisor + p0;
     const float* row_shift = shift + p0;
     auto* words = out.row_codes(r);
+    const bool prefetch = prefetch_rows != 0 && r + prefetch_rows < rows;
     for (std::size_t b0 = 0; b0 < cols; b0 += block) {
       const std::size_t b1 = std::min(cols, b0 + block);
+      if (prefetch) {
+        const float* ahead = row + prefetch_rows * cols;
+        for (std::size_t c = b0; c < b1; c += 64 / sizeof(float)) convert_arch::prefetch_l2(ahead + c);
+      }
       for_each_span<S>(b0, b1, [&](std::size_t c, std::size_t n, std::size_t g) LOWBIT_INLINE_LAMBDA {
         quantize_span<S, Arch>(row + c, n, row_divisor[g], row_shift[g], noise, static_cast<std::uint32_t>(c),
                                codes + (c - b0));
@@ -516,7 +526,7 @@ status try_quantize(const float* x, std::size_t rows, std::size_t cols, quantize
       if constexpr (S::has_zero_point)
         std::copy(zero_points.begin(), zero_points.begin() + static_cast<std::ptrdiff_t>(n),
                   out.zero_points() + r0 * groups);
-      quantize_rows<S, Arch>(x, r0, r1, cols, out, divisor.data(), shift.data(), options);
+      quantize_rows<S, Arch>(x, r0, r1, cols, out, divisor.data(), shift.data(), options, block_rows, rows);
     }
   }
   return {};
