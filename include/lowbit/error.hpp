@@ -74,9 +74,6 @@ using message_buffer = std::basic_string<char, std::char_traits<char>, allocator
 inline void append_to(message_buffer& s, const char* text) {
   s.append(text);
 }
-inline void append_to(message_buffer& s, const std::string& text) {
-  s.append(text.data(), text.size());
-}
 inline void append_to(message_buffer& s, double v) {
   char buf[352];  // "%f" of the largest double has 309 integer digits
   std::snprintf(buf, sizeof buf, "%f", v);
@@ -115,11 +112,6 @@ status failure(const Parts&... parts) {
 LOWBIT_ALWAYS_INLINE void throw_if_failed(const status& s) {
   if (!s.ok()) [[unlikely]]
     raise(s);
-}
-
-template <class... Parts>
-[[noreturn]] void fail(const Parts&... parts) {
-  raise(failure(parts...));
 }
 
 }  // namespace LOWBIT_NS::detail

@@ -12,11 +12,11 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "lowbit/lowbit.hpp"
+#include "support/test_data.hpp"
 
 #if !defined(LOWBIT_TRACE_KERNELS)
 #error "the unit tests are built with -DLOWBIT_TRACE_KERNELS (see tests/CMakeLists.txt)"
@@ -46,12 +46,9 @@ std::string expected_arch() {
   return "unknown level " + level;
 }
 
-std::vector<float> weights_like(std::size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 0.02f);
-  std::vector<float> x(n);
-  for (float& v : x) v = normal(rng);
-  return x;
+/// rows x cols of N(0, 1) with 0.5 % outliers 20 times larger (support/test_data.hpp).
+std::vector<float> weights_like(std::size_t rows, std::size_t cols, std::uint32_t seed) {
+  return lowbit_test::make(lowbit_test::pattern::gaussian, rows, cols, seed);
 }
 
 template <class T>
@@ -64,7 +61,7 @@ bool same_bytes(const T* a, const T* b, std::size_t n) {
 TEST_CASE("public API: the binary runs its ISA level, and the entry points run its SIMD kernels") {
   CHECK(std::string(xsimd::default_arch::name()) == expected_arch());
   using S = scheme<asymmetric, bits<4>, per_group<32>, scale<fp16>>;
-  const auto x = weights_like(3 * 100, 1);
+  const auto x = weights_like(3, 100, 1);
   traced().clear();
   const quantized_matrix<S> q = lowbit::quantize<S>(x.data(), 3, 100);
   std::vector<float> y(x.size());
@@ -93,7 +90,7 @@ TEST_CASE("public API: row ranges are views of their own, with their parameters"
   using C = scheme<bits<5>, per_channel, scale<fp16>, code_word<std::uint16_t>>;
   using T = scheme<asymmetric, bits<4>, per_tensor, zero_point<fp16>>;
   const std::size_t rows = 9, cols = 1000;
-  const auto x = weights_like(rows * cols, 2);
+  const auto x = weights_like(rows, cols, 2);
   auto check_ranges = [&](auto tag) {
     using S = decltype(tag);
     quantized_matrix<S> q = lowbit::quantize<S>(x.data(), rows, cols);
@@ -132,7 +129,7 @@ TEST_CASE("public API: row ranges are views of their own, with their parameters"
 TEST_CASE("public API: dequantize takes a matrix, a mutable or a const view; pack/unpack take a scheme") {
   using S = scheme<bits<6>, per_group<64>, scale<fp16>, code_word<std::uint64_t>>;
   const std::size_t rows = 4, cols = 333;
-  const auto x = weights_like(rows * cols, 3);
+  const auto x = weights_like(rows, cols, 3);
   quantized_matrix<S> q = lowbit::quantize<S>(x.data(), rows, cols);
   std::vector<float> a(rows * cols), b(rows * cols), c(rows * cols), d(rows * cols);
   lowbit::dequantize(q, a.data());                        // quantized_matrix
@@ -159,7 +156,7 @@ TEST_CASE("public API: dequantize takes a matrix, a mutable or a const view; pac
 TEST_CASE("public API: the try_ forms return exactly what the throwing forms throw") {
   using S = scheme<asymmetric, bits<4>, per_group<32>, scale<fp16>>;
   const std::size_t rows = 3, cols = 64;
-  auto x = weights_like(rows * cols, 4);
+  auto x = weights_like(rows, cols, 4);
   quantized_matrix<S> q(rows, cols);
   auto message_of = [](auto&& call) -> std::string {
     try {
@@ -194,7 +191,7 @@ TEST_CASE("public API: a refusal in a later block of rows leaves the whole desti
   auto check = [](auto tag, std::size_t bad_row, float bad_value, const char* expected) {
     using S = decltype(tag);
     const std::size_t rows = 96, cols = 2048;
-    auto x = weights_like(rows * cols, 5);
+    auto x = weights_like(rows, cols, 5);
     quantized_matrix<S> q(rows, cols);
     auto v = q.view();
     const matrix_layout<S>& l = q.layout();
@@ -231,7 +228,7 @@ TEST_CASE("public API: dequantize of a large matrix (non-temporal stores) equals
   using S = scheme<asymmetric, bits<5>, per_group<64>, scale<bf16>, zero_point<fp16>>;
   const std::size_t rows = 1024, cols = 2049;
   static_assert(rows * cols * sizeof(float) >= kernels::dequantize_streaming_bytes);
-  const auto x = weights_like(rows * cols, 6);
+  const auto x = weights_like(rows, cols, 6);
   const quantized_matrix<S> q = lowbit::quantize<S>(x.data(), rows, cols);
   std::vector<float> storage(rows * cols + 32, -7.0f);
   float* out = storage.data() + (16 - reinterpret_cast<std::uintptr_t>(storage.data()) % 64 / 4) % 16 + 1;
@@ -245,7 +242,7 @@ TEST_CASE("public API: dequantize of a large matrix (non-temporal stores) equals
 
 TEST_CASE("public API: a matrix argument receives the result; a per_tensor row range cannot be quantized") {
   using S = scheme<asymmetric, bits<4>, per_group<32>>;
-  const auto x = weights_like(6 * 64, 7);
+  const auto x = weights_like(6, 64, 7);
   quantized_matrix<S> m(2, 10);  // any shape: replaced
   REQUIRE(lowbit::try_quantize<S>(x.data(), 6, 64, m).ok());
   CHECK(m.rows() == 6);

@@ -19,9 +19,6 @@ constexpr bool is_finite_bits(float v) noexcept {
 constexpr bool is_nan_bits(float v) noexcept {
   return (std::bit_cast<std::uint32_t>(v) & 0x7fffffffu) > 0x7f800000u;
 }
-constexpr bool is_finite_bits(double v) noexcept {
-  return (std::bit_cast<std::uint64_t>(v) & 0x7ff0000000000000u) != 0x7ff0000000000000u;
-}
 
 /// v, with -0 turned into +0 (an integer test: it holds under -ffast-math).
 constexpr float positive_zero(float v) noexcept {

@@ -80,6 +80,10 @@ class matrix_layout {
     else
       return cols_;
   }
+  /// Index into the scale (and zero-point) array of group g of row r (per_tensor: 0).
+  constexpr std::size_t param_index(std::size_t r, std::size_t g) const noexcept {
+    return S::granularity == granularity_kind::tensor ? 0 : r * groups_per_row_ + g;
+  }
   /// Scales (and zero points): 1 (per_tensor), rows (per_channel), rows * groups_per_row (per_group); 0 if empty.
   constexpr std::size_t params_count() const noexcept { return params_count_; }
   constexpr std::size_t zero_points_count() const noexcept { return S::has_zero_point ? params_count_ : 0; }

@@ -153,9 +153,7 @@ class basic_quantized_view {
   /// First word of packed row r.
   ptr<word_type> row_codes(std::size_t r) const noexcept { return codes_ + r * layout_.row_words(); }
   /// Index into scales() / zero_points() of group g of row r (per_tensor: 0).
-  std::size_t param_index(std::size_t r, std::size_t g) const noexcept {
-    return S::granularity == granularity_kind::tensor ? 0 : r * layout_.groups_per_row() + g;
-  }
+  std::size_t param_index(std::size_t r, std::size_t g) const noexcept { return layout_.param_index(r, g); }
   /// The scales of row r: groups_per_row() of them (per_tensor: the one scale).
   ptr<scale_type> row_scales(std::size_t r) const noexcept { return scales_ + param_index(r, 0); }
   template <class Z = zero_storage>
@@ -252,10 +250,10 @@ class quantized_matrix {
   quantized_view<S> rows(std::size_t r0, std::size_t r1) { return view().rows(r0, r1); }
   const_quantized_view<S> rows(std::size_t r0, std::size_t r1) const { return view().rows(r0, r1); }
 
-  scale_type scale(std::size_t r, std::size_t g = 0) const { return view().scale(r, g); }
+  scale_type scale(std::size_t r, std::size_t g = 0) const noexcept { return scales_[layout_.param_index(r, g)]; }
   template <class Z = zero_storage>
-  Z zero_point(std::size_t r, std::size_t g = 0) const requires(S::has_zero_point) {
-    return view().zero_point(r, g);
+  Z zero_point(std::size_t r, std::size_t g = 0) const noexcept requires(S::has_zero_point) {
+    return zero_points_[layout_.param_index(r, g)];
   }
 
  private:
