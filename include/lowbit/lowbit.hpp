@@ -8,7 +8,7 @@
 //   group_params.hpp                            (the math of one group)
 //   reference/  scalar pack / quantize          (the oracle)
 //   kernels/    xsimd + intrinsics, per Arch     (the fast paths)
-//   quantize.hpp                                (public entry points)
+//   quantize.hpp, matmul.hpp                    (public entry points)
 #pragma once
 
 #include "lowbit/config.hpp"
@@ -18,10 +18,13 @@
 #include "lowbit/layout/matrix_layout.hpp"
 #include "lowbit/layout/packed_layout.hpp"
 #include "lowbit/layout/quantized_matrix.hpp"
+#include "lowbit/matmul.hpp"
+#include "lowbit/matmul_options.hpp"
 #include "lowbit/options.hpp"
 #include "lowbit/policy/scheme.hpp"
 #include "lowbit/policy/tags.hpp"
 #include "lowbit/quantize.hpp"
+#include "lowbit/reference/matmul.hpp"
 #include "lowbit/reference/pack.hpp"
 #include "lowbit/reference/quantize.hpp"
 #include "lowbit/types/float16.hpp"

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "lowbit/lowbit.hpp"
+#include "lowbit/matmul.hpp"
 #include "support/test_data.hpp"
 
 #if !defined(LOWBIT_TRACE_KERNELS)
@@ -74,7 +75,11 @@ TEST_CASE("public API: the binary runs its ISA level, and the entry points run i
   lowbit::unpack_row_int8<S>(q.view().row_codes(0), 100, levels.data());
   std::vector<fp16> h(x.size());
   lowbit::convert(x.data(), x.size(), h.data());
-  for (const char* kernel : {"quantize", "dequantize", "pack_row", "unpack_row", "unpack_row_int8", "convert"}) {
+  std::vector<float> act(100, 0.5f), out(3);
+  lowbit::gemv<path::floating>(q, act.data(), out.data());
+  lowbit::gemm<path::int8_dot>(q, act.data(), 1, out.data(), threads{2});
+  for (const char* kernel : {"quantize", "dequantize", "pack_row", "unpack_row", "unpack_row_int8", "convert",
+                             "gemm_floating", "gemm_int8_dot"}) {
     CAPTURE(kernel);
     REQUIRE(traced().count(kernel) == 1);
     CHECK(traced()[kernel] == expected_arch());
@@ -82,6 +87,7 @@ TEST_CASE("public API: the binary runs its ISA level, and the entry points run i
   // The reference is not a kernel: it traces nothing.
   traced().clear();
   (void)lowbit::reference::quantize<S>(x.data(), 3, 100);
+  lowbit::reference::gemm<path::int8_dot>(q.view(), act.data(), 1, out.data());
   CHECK(traced().empty());
 }
 

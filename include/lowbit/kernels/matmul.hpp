@@ -1,0 +1,473 @@
+// lowbit: SIMD matrix products on quantized weights (GEMV: one token, GEMM: many).
+//
+//   Y[n][r] = epilogue( sum_k W^[r][k] * X[n][k] ),   r in [r0, r1), n < tokens
+//
+// W^ is never written to memory: a row's codes are unpacked one packed block
+// (512 codes) at a time into a small byte buffer (the codes, not the weights),
+// and each register of codes is turned into weights, or dotted with int8
+// activations, in registers. A block of codes is unpacked once for a tile of
+// tokens (GEMM reuses it across them).
+//
+// path::floating, per group g (step, center, offset from the stored values,
+// group_params.hpp):
+//     w = step * (u - center)          (symmetric, integer zero point)
+//     w = step * u + offset            (float offset)
+//     acc[n] += w * x[n]               (fp32 FMA, one vector accumulator per token)
+// The last register of a group that does not fill one is masked (weights and
+// activations both set to 0 outside the group, so no 0 * Inf appears).
+//
+// path::int8_dot, activation blocks b of Bk = detail::activation_block<S>
+// elements (the group, or 32): per token, reference::quantize_activations
+// gives a (int8), s_b, asum_b; then with dot4 (kernels/arch/dot_x86.hpp)
+// computing isum_b = sum_b (u - c0) a exactly in int32,
+//     y = sum_b step_b s_b isum_b  +  sum_b beta_b xs_b,
+//     beta_b = step_b (c0 - center_b) + offset_b,   xs_b = s_b asum_b
+// which is sum_k W^[k] x~[k] with x~ = s_b a (center 0 for float offsets,
+// offset 0 otherwise). The first sum runs per register: the int32 lanes of one
+// dot4 are converted and multiplied by lam = step_b s_b of their block (a
+// register of 64 bytes holds two 32-byte chunks, each in one block, as Bk is a
+// multiple of 32 on this path); the second is a dot product over blocks. Block
+// sizes that are not a multiple of 32 (per_group<7>, <48>, ...) take a portable
+// loop over each block instead.
+//
+// Rows are independent: a row's arithmetic does not depend on the row range,
+// the token tile or the thread, so every split gives the same bits.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <thread>
+#include <type_traits>
+
+#include "lowbit/config.hpp"
+#include "lowbit/detail/matmul_checks.hpp"
+#include "lowbit/detail/scratch.hpp"
+#include "lowbit/detail/xsimd_compat.hpp"
+#include "lowbit/error.hpp"
+#include "lowbit/group_params.hpp"
+#include "lowbit/kernels/arch/convert_x86.hpp"
+#include "lowbit/kernels/arch/dot_x86.hpp"
+#include "lowbit/kernels/pack.hpp"
+#include "lowbit/layout/quantized_matrix.hpp"
+#include "lowbit/matmul_options.hpp"
+#include "lowbit/reference/matmul.hpp"
+#include "lowbit/reference/pack.hpp"
+
+namespace LOWBIT_NS::kernels {
+namespace matmul_impl {
+
+template <class A>
+using fbatch = xsimd::batch<float, A>;
+template <class A>
+using ibatch = xsimd::batch<std::int32_t, A>;
+template <class A>
+using ubatch = xsimd::batch<std::uint8_t, A>;
+
+/// Codes per packed block (layout/packed_layout.hpp): the unit rows are unpacked in.
+inline constexpr std::size_t block_codes = 512;
+/// Activation rows are padded with zeros to a multiple of this, so that the
+/// last register of a row can be read whole.
+inline constexpr std::size_t row_pad = 64;
+/// Tokens a block of codes is unpacked for at once (GEMM).
+inline constexpr std::size_t token_tile = 4;
+
+inline constexpr std::size_t padded_cols(std::size_t cols) noexcept {
+  return (cols + row_pad - 1) / row_pad * row_pad;
+}
+
+/// True when S's int8-dot path runs the register kernel (else the portable block loop).
+template <Scheme S>
+inline constexpr bool int8_blocks_aligned = detail::activation_block<S> % 32 == 0;
+
+/// The path path::automatic stands for with S on A.
+template <Scheme S, class A>
+inline constexpr bool automatic_is_int8 = int8_blocks_aligned<S>&& dot_arch::has_fast_dot<A>;
+
+/// The activations of one call, converted once and shared by every row (and thread).
+template <class A>
+struct prepared_activations {
+  std::size_t tokens = 0, cols = 0, stride = 0;  ///< stride: padded_cols(cols)
+  std::size_t blocks = 0, block = 0;             ///< activation blocks (int8 path)
+  detail::scratch_vector<float> x;               ///< floating: tokens x stride, zero-padded
+  detail::scratch_vector<std::int8_t> a;         ///< int8: tokens x stride, zero-padded
+  detail::scratch_vector<float> s;               ///< int8: tokens x blocks, s_b
+  detail::scratch_vector<float> xs;              ///< int8: tokens x blocks (padded to a register), s_b * asum_b
+  detail::scratch_vector<float> s_chunk;         ///< int8: tokens x (stride / 32), s of each 32-element chunk
+  std::size_t xs_stride = 0, chunk_stride = 0;
+};
+
+template <class T>
+void convert_row(const T* in, std::size_t n, float* out) noexcept {
+  for (std::size_t k = 0; k < n; ++k) out[k] = detail::activation_to_float(in[k]);
+}
+
+template <class A, class T>
+void prepare_floating(const T* x, std::size_t tokens, std::size_t cols, std::size_t x_stride,
+                      prepared_activations<A>& p) {
+  p.tokens = tokens;
+  p.cols = cols;
+  p.stride = padded_cols(cols);
+  p.x.assign(tokens * p.stride, 0.0f);
+  for (std::size_t n = 0; n < tokens; ++n) convert_row(x + n * x_stride, cols, p.x.data() + n * p.stride);
+}
+
+template <class A, class T>
+void prepare_int8(const T* x, std::size_t tokens, std::size_t cols, std::size_t x_stride, std::size_t block,
+                  prepared_activations<A>& p) {
+  p.tokens = tokens;
+  p.cols = cols;
+  p.stride = padded_cols(cols);
+  p.block = block;
+  p.blocks = (cols + block - 1) / block;
+  p.xs_stride = (p.blocks + row_pad - 1) / row_pad * row_pad;
+  p.chunk_stride = p.stride / 32;
+  p.a.assign(tokens * p.stride, 0);
+  p.s.assign(tokens * p.blocks, 0.0f);
+  p.xs.assign(tokens * p.xs_stride, 0.0f);
+  p.s_chunk.assign(tokens * p.chunk_stride, 0.0f);
+  detail::scratch_vector<float> row(std::is_same_v<T, float> ? 0 : cols);
+  detail::scratch_vector<std::int32_t> asum(p.blocks);
+  for (std::size_t n = 0; n < tokens; ++n) {
+    const float* xn;
+    if constexpr (std::is_same_v<T, float>) {
+      xn = x + n * x_stride;
+    } else {
+      convert_row(x + n * x_stride, cols, row.data());
+      xn = row.data();
+    }
+    float* s = p.s.data() + n * p.blocks;
+    reference::quantize_activations(xn, cols, block, p.a.data() + n * p.stride, s, asum.data());
+    float* xs = p.xs.data() + n * p.xs_stride;
+    for (std::size_t b = 0; b < p.blocks; ++b) xs[b] = s[b] * static_cast<float>(asum[b]);
+    float* sc = p.s_chunk.data() + n * p.chunk_stride;
+    for (std::size_t c = 0; c < p.chunk_stride; ++c) sc[c] = s[std::min(c * 32 / block, p.blocks - 1)];
+  }
+}
+
+/// Float constants of every group of row r: w = step * (u - center) + offset.
+template <Scheme S, bool M>
+void row_params(const basic_quantized_view<S, M>& w, std::size_t r, float* step, float* center, float* offset) {
+  const std::size_t groups = w.layout().groups_per_row();
+  for (std::size_t g = 0; g < groups; ++g) {
+    group_params<S> p;
+    if constexpr (S::has_zero_point)
+      p = load_group_params<S>(w.scale(r, g), w.zero_point(r, g));
+    else
+      p = load_group_params<S>(w.scale(r, g));
+    step[g] = p.step;
+    center[g] = S::has_float_offset ? 0.0f : p.center;
+    offset[g] = p.offset;
+  }
+}
+
+/// Unpacks the codes [k0, k0 + n) of a packed row (k0 a multiple of block_codes) into buf.
+template <Scheme S, class A>
+LOWBIT_ALWAYS_INLINE void unpack_block(const typename S::word_type* row, std::size_t k0, std::size_t n,
+                                       std::uint8_t* buf) noexcept {
+  using L = packed_layout<S::bits, typename S::word_type>;
+  const auto* in = row + k0 / L::block_codes * L::block_words(L::block_codes);
+  if (n == L::block_codes)
+    pack_impl::block_kernel<S::bits, typename S::word_type, A>::template unpack<false>(in, buf);
+  else
+    reference::unpack_block<S::bits, typename S::word_type>(in, n, buf);
+}
+
+/// Lanes [0, m) of a float register.
+template <class A>
+LOWBIT_ALWAYS_INLINE xsimd::batch_bool<float, A> first_lanes(std::size_t m) noexcept {
+  alignas(64) static constexpr float iota[64] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+                                                 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+                                                 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+                                                 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
+  return fbatch<A>::load_aligned(iota) < fbatch<A>(static_cast<float>(m));
+}
+
+/// Stores the epilogue of token t's value v of row r.
+template <class E>
+LOWBIT_ALWAYS_INLINE void store(const E& e, float v, std::size_t r, float* y) noexcept {
+  *y = detail::apply_epilogue(e, v, r, y);
+}
+
+// ---------------------------------------------------------------- floating path
+
+/// Rows [r0, r1) of NT tokens starting at token t0, floating path.
+template <std::size_t NT, Scheme S, bool M, class A, class E>
+void floating_rows(const basic_quantized_view<S, M>& w, const prepared_activations<A>& act, std::size_t t0,
+                   std::size_t r0, std::size_t r1, float* y, std::size_t y_stride, const E& e, float* step,
+                   float* center, float* offset, std::uint8_t* buf) noexcept {
+  using B = fbatch<A>;
+  constexpr std::size_t L = B::size;
+  const std::size_t cols = w.cols(), glen = w.layout().group_length();
+  const float* xt[NT];
+  for (std::size_t t = 0; t < NT; ++t) xt[t] = act.x.data() + (t0 + t) * act.stride;
+  for (std::size_t r = r0; r < r1; ++r) {
+    if (S::granularity != granularity_kind::tensor || r == r0) row_params(w, r, step, center, offset);
+    B acc[NT];
+    for (std::size_t t = 0; t < NT; ++t) acc[t] = B(0.0f);
+    for (std::size_t k0 = 0; k0 < cols; k0 += block_codes) {
+      const std::size_t n = std::min(block_codes, cols - k0);
+      unpack_block<S, A>(w.row_codes(r), k0, n, buf);
+      for (std::size_t i = k0, g = k0 / glen; i < k0 + n; ++g) {
+        const std::size_t end = std::min((g + 1) * glen, k0 + n);
+        const B vstep(step[g]), vcenter(center[g]), voffset(offset[g]);
+        auto weights = [&](std::size_t at) LOWBIT_INLINE_LAMBDA {
+          const B u = convert_arch::load_u8_as_f32<A>(buf + (at - k0));
+          if constexpr (S::has_float_offset)
+            return u * vstep + voffset;
+          else
+            return (u - vcenter) * vstep;
+        };
+        for (; i + L <= end; i += L) {
+          const B wv = weights(i);
+          for (std::size_t t = 0; t < NT; ++t) acc[t] = xsimd::fma(wv, B::load_unaligned(xt[t] + i), acc[t]);
+        }
+        if (i < end) {
+          const auto lanes = first_lanes<A>(end - i);
+          const B wv = xsimd::select(lanes, weights(i), B(0.0f));
+          for (std::size_t t = 0; t < NT; ++t)
+            acc[t] = xsimd::fma(wv, xsimd::select(lanes, B::load_unaligned(xt[t] + i), B(0.0f)), acc[t]);
+          i = end;
+        }
+      }
+    }
+    for (std::size_t t = 0; t < NT; ++t) store(e, detail::simd::reduce_add(acc[t]), r, y + (t0 + t) * y_stride + r);
+  }
+}
+
+// ---------------------------------------------------------------- int8-dot path
+
+/// lam = step * s per lane for the register of 64 / 32 / 16 bytes at chunk c
+/// (a chunk is 32 bytes; AVX-512 registers hold chunks c and c + 1).
+template <class A>
+LOWBIT_ALWAYS_INLINE fbatch<A> chunk_scales(const float* step_chunk, const float* s_chunk, std::size_t c) noexcept {
+  using B = fbatch<A>;
+  if constexpr (B::size == 16) {
+#if defined(__AVX512F__)
+    const __m512 lo = _mm512_set1_ps(step_chunk[c] * s_chunk[c]);
+    const __m512 hi = _mm512_set1_ps(step_chunk[c + 1] * s_chunk[c + 1]);
+    return B(_mm512_mask_blend_ps(static_cast<__mmask16>(0xFF00), lo, hi));
+#endif
+  }
+  return B(step_chunk[c] * s_chunk[c]);
+}
+
+/// Rows [r0, r1) of NT tokens from t0, int8-dot path, activation blocks a multiple of 32.
+template <std::size_t NT, Scheme S, bool M, class A, class E>
+void int8_rows(const basic_quantized_view<S, M>& w, const prepared_activations<A>& act, std::size_t t0, std::size_t r0,
+               std::size_t r1, float* y, std::size_t y_stride, const E& e, float* step, float* center, float* offset,
+               float* step_chunk, float* beta, std::uint8_t* buf) noexcept {
+  using B = fbatch<A>;
+  using I = ibatch<A>;
+  using U = ubatch<A>;
+  constexpr std::size_t bytes = U::size;  // codes per register
+  constexpr float c0 = static_cast<float>(dot_arch::dot_center<S::bits, A>);
+  const std::size_t cols = w.cols(), glen = w.layout().group_length(), groups = w.layout().groups_per_row();
+  const std::size_t block = act.block, blocks = act.blocks, chunks = act.chunk_stride;
+  const std::uint8_t* at[NT];
+  const float* sc[NT];
+  const float* xs[NT];
+  for (std::size_t t = 0; t < NT; ++t) {
+    at[t] = reinterpret_cast<const std::uint8_t*>(act.a.data() + (t0 + t) * act.stride);
+    sc[t] = act.s_chunk.data() + (t0 + t) * act.chunk_stride;
+    xs[t] = act.xs.data() + (t0 + t) * act.xs_stride;
+  }
+  for (std::size_t r = r0; r < r1; ++r) {
+    if (S::granularity != granularity_kind::tensor || r == r0) {
+      row_params(w, r, step, center, offset);
+      // per block: beta_b (padded with zeros to a register), per 32-chunk: step
+      for (std::size_t b = 0; b < blocks; ++b) {
+        const std::size_t g = std::min(b * block / glen, groups - 1);
+        beta[b] = step[g] * (c0 - center[g]) + offset[g];
+      }
+      for (std::size_t b = blocks; b < act.xs_stride; ++b) beta[b] = 0.0f;
+      for (std::size_t c = 0; c < chunks; ++c) step_chunk[c] = step[std::min(c * 32 / glen, groups - 1)];
+    }
+    B acc[NT];
+    for (std::size_t t = 0; t < NT; ++t) acc[t] = B(0.0f);
+    for (std::size_t k0 = 0; k0 < cols; k0 += block_codes) {
+      const std::size_t n = std::min(block_codes, cols - k0);
+      unpack_block<S, A>(w.row_codes(r), k0, n, buf);
+      // codes past n in buf are stale, but meet zero activations (rows are zero-padded)
+      for (std::size_t i = k0; i < k0 + n; i += bytes) {
+        const U u = U::load_unaligned(buf + (i - k0));
+        for (std::size_t t = 0; t < NT; ++t) {
+          const I p = dot_arch::dot4<S::bits, A>(I(0), u, U::load_unaligned(at[t] + i));
+          acc[t] = xsimd::fma(xsimd::batch_cast<float>(p), chunk_scales<A>(step_chunk, sc[t], i / 32), acc[t]);
+        }
+      }
+    }
+    for (std::size_t t = 0; t < NT; ++t) {
+      B corr(0.0f);
+      for (std::size_t b = 0; b < blocks; b += B::size)
+        corr = xsimd::fma(B::load_unaligned(beta + b), B::load_unaligned(xs[t] + b), corr);
+      store(e, detail::simd::reduce_add(acc[t]) + detail::simd::reduce_add(corr), r, y + (t0 + t) * y_stride + r);
+    }
+  }
+}
+
+/// Rows [r0, r1), one token, int8-dot path with blocks that are not a multiple
+/// of 32: a portable loop per block (exact int32 sums, as the register kernel).
+template <Scheme S, bool M, class A, class E>
+void int8_rows_portable(const basic_quantized_view<S, M>& w, const prepared_activations<A>& act, std::size_t t,
+                        std::size_t r0, std::size_t r1, float* y, std::size_t y_stride, const E& e, float* step,
+                        float* center, float* offset, std::uint8_t* buf) noexcept {
+  const std::size_t cols = w.cols(), glen = w.layout().group_length(), groups = w.layout().groups_per_row();
+  const std::size_t block = act.block;
+  const std::int8_t* a = act.a.data() + t * act.stride;
+  const float* s = act.s.data() + t * act.blocks;
+  const float* xs = act.xs.data() + t * act.xs_stride;
+  for (std::size_t r = r0; r < r1; ++r) {
+    if (S::granularity != granularity_kind::tensor || r == r0) row_params(w, r, step, center, offset);
+    float acc = 0.0f;
+    for (std::size_t k0 = 0; k0 < cols; k0 += block_codes) {
+      const std::size_t n = std::min(block_codes, cols - k0);
+      unpack_block<S, A>(w.row_codes(r), k0, n, buf);
+      // an activation block may straddle two packed blocks: its int32 sum is split there (exact either way)
+      for (std::size_t i = k0; i < k0 + n;) {
+        const std::size_t b = i / block, end = std::min((b + 1) * block, k0 + n);
+        std::int32_t isum = 0;
+        for (; i < end; ++i) isum += static_cast<std::int32_t>(buf[i - k0]) * a[i];
+        const std::size_t g = std::min(b * block / glen, groups - 1);
+        acc += step[g] * s[b] * static_cast<float>(isum);
+      }
+    }
+    for (std::size_t b = 0; b < act.blocks; ++b) {
+      const std::size_t g = std::min(b * block / glen, groups - 1);
+      acc += (offset[g] - step[g] * center[g]) * xs[b];
+    }
+    store(e, acc, r, y + t * y_stride + r);
+  }
+}
+
+/// Scratch of one worker: row constants and the code buffer (allocated before
+/// any row is computed, so that workers do not allocate).
+template <class A>
+struct row_scratch {
+  detail::scratch_vector<float> step, center, offset, step_chunk, beta;
+  detail::scratch_vector<std::uint8_t> buf;
+  template <Scheme S, bool M>
+  row_scratch(const basic_quantized_view<S, M>& w, const prepared_activations<A>& act)
+      : step(w.layout().groups_per_row()),
+        center(step.size()),
+        offset(step.size()),
+        step_chunk(act.chunk_stride + 1),
+        beta(act.xs_stride),
+        buf(block_codes + row_pad) {}
+};
+
+/// Rows [r0, r1) of every token of `act`, with path P (floating or int8_dot).
+template <class P, Scheme S, bool M, class A, class E>
+void run_rows(const basic_quantized_view<S, M>& w, const prepared_activations<A>& act, std::size_t r0, std::size_t r1,
+              float* y, std::size_t y_stride, const E& e, row_scratch<A>& sc) noexcept {
+  if (r0 >= r1 || act.tokens == 0) return;
+  const std::size_t tokens = act.tokens;
+  if (w.cols() == 0) {
+    for (std::size_t t = 0; t < tokens; ++t)
+      for (std::size_t r = r0; r < r1; ++r) store(e, 0.0f, r, y + t * y_stride + r);
+    return;
+  }
+  auto tile = [&](auto nt, std::size_t t0) {
+    constexpr std::size_t NT = decltype(nt)::value;
+    if constexpr (std::is_same_v<P, path::floating>) {
+      floating_rows<NT>(w, act, t0, r0, r1, y, y_stride, e, sc.step.data(), sc.center.data(), sc.offset.data(),
+                        sc.buf.data());
+    } else if constexpr (int8_blocks_aligned<S>) {
+      int8_rows<NT>(w, act, t0, r0, r1, y, y_stride, e, sc.step.data(), sc.center.data(), sc.offset.data(),
+                    sc.step_chunk.data(), sc.beta.data(), sc.buf.data());
+    } else {
+      for (std::size_t t = t0; t < t0 + NT; ++t)
+        int8_rows_portable(w, act, t, r0, r1, y, y_stride, e, sc.step.data(), sc.center.data(), sc.offset.data(),
+                           sc.buf.data());
+    }
+  };
+  std::size_t t0 = 0;
+  for (; t0 + token_tile <= tokens; t0 += token_tile) tile(std::integral_constant<std::size_t, token_tile>{}, t0);
+  switch (tokens - t0) {
+    case 3:
+      tile(std::integral_constant<std::size_t, 3>{}, t0);
+      break;
+    case 2:
+      tile(std::integral_constant<std::size_t, 2>{}, t0);
+      break;
+    case 1:
+      tile(std::integral_constant<std::size_t, 1>{}, t0);
+      break;
+    default:
+      break;
+  }
+}
+
+/// The compute path P stands for (automatic resolved).
+template <class P, Scheme S, class A>
+using resolved_path =
+    std::conditional_t<std::is_same_v<P, path::automatic>,
+                       std::conditional_t<automatic_is_int8<S, A>, path::int8_dot, path::floating>, P>;
+
+/// Converts / quantizes the activations for path P (resolved).
+template <class P, Scheme S, class A, class T>
+void prepare(const T* x, std::size_t tokens, std::size_t cols, std::size_t x_stride, prepared_activations<A>& act) {
+  if constexpr (std::is_same_v<P, path::floating>)
+    prepare_floating(x, tokens, cols, x_stride, act);
+  else
+    prepare_int8(x, tokens, cols, x_stride, detail::activation_block<S>, act);
+}
+
+}  // namespace matmul_impl
+
+/// The SIMD gemm (see matmul.hpp for the contract).
+template <class Path, Scheme S, bool M, class T, class E, class Arch = xsimd::default_arch>
+status try_gemm(const basic_quantized_view<S, M>& w, const T* x, std::size_t tokens, float* y,
+                const matmul_options& options, const E& e) {
+  static_assert(detail::is_path<Path>, "lowbit::gemm: Path must be path::automatic, path::floating or path::int8_dot");
+  static_assert(detail::is_epilogue<E>, "lowbit::gemm: the epilogue must be epilogue::none, bias, scale or accumulate");
+  static_assert(FloatStorage<T>, "lowbit::gemm: activations must be float, lowbit::fp16 or lowbit::bf16");
+  using P = matmul_impl::resolved_path<Path, S, Arch>;
+  LOWBIT_TRACE_KERNEL((std::is_same_v<P, path::floating> ? "gemm_floating" : "gemm_int8_dot"), Arch);
+  detail::matmul_call c;
+  LOWBIT_TRY(detail::check_matmul(w, x, tokens, y, options, e, "gemm", c));
+  if (c.r0 == c.r1 || tokens == 0) return {};
+  matmul_impl::prepared_activations<Arch> act;
+  matmul_impl::prepare<P, S>(x, tokens, w.cols(), c.x_stride, act);
+  matmul_impl::row_scratch<Arch> scratch(w, act);
+  matmul_impl::run_rows<P>(w, act, c.r0, c.r1, y, c.y_stride, e, scratch);
+  return {};
+}
+
+/// try_gemm with the rows split over `count` threads (std::thread; the calling
+/// thread takes the first range). Every row is computed as in one call, so the
+/// result does not depend on the count.
+template <class Path, Scheme S, bool M, class T, class E, class Arch = xsimd::default_arch>
+status try_gemm_threads(const basic_quantized_view<S, M>& w, const T* x, std::size_t tokens, float* y, unsigned count,
+                        const matmul_options& options, const E& e) {
+  static_assert(detail::is_path<Path>, "lowbit::gemm: Path must be path::automatic, path::floating or path::int8_dot");
+  static_assert(detail::is_epilogue<E>, "lowbit::gemm: the epilogue must be epilogue::none, bias, scale or accumulate");
+  static_assert(FloatStorage<T>, "lowbit::gemm: activations must be float, lowbit::fp16 or lowbit::bf16");
+  using P = matmul_impl::resolved_path<Path, S, Arch>;
+  LOWBIT_TRACE_KERNEL((std::is_same_v<P, path::floating> ? "gemm_floating" : "gemm_int8_dot"), Arch);
+  if (count == 0) return detail::failure("gemm: the thread count is 0; give at least 1");
+  detail::matmul_call c;
+  LOWBIT_TRY(detail::check_matmul(w, x, tokens, y, options, e, "gemm", c));
+  if (c.r0 == c.r1 || tokens == 0) return {};
+  matmul_impl::prepared_activations<Arch> act;
+  matmul_impl::prepare<P, S>(x, tokens, w.cols(), c.x_stride, act);
+  const std::size_t rows = c.r1 - c.r0;
+  const std::size_t workers = std::min<std::size_t>(count, rows);
+  detail::scratch_vector<matmul_impl::row_scratch<Arch>> scratch;
+  scratch.reserve(workers);
+  for (std::size_t i = 0; i < workers; ++i) scratch.emplace_back(w, act);
+  auto range = [&](std::size_t i) { return c.r0 + rows * i / workers; };
+  detail::scratch_vector<std::thread> pool;
+  pool.reserve(workers - 1);
+  for (std::size_t i = 1; i < workers; ++i)
+    pool.emplace_back(
+        [&, i] { matmul_impl::run_rows<P>(w, act, range(i), range(i + 1), y, c.y_stride, e, scratch[i]); });
+  matmul_impl::run_rows<P>(w, act, range(0), range(1), y, c.y_stride, e, scratch[0]);
+  for (auto& t : pool) t.join();
+  return {};
+}
+
+}  // namespace LOWBIT_NS::kernels
