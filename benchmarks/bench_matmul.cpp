@@ -186,6 +186,11 @@ std::size_t stored_bytes(const quantized_matrix<S>& q) {
   return q.layout().code_bytes() + q.layout().scale_bytes() + q.layout().zero_point_bytes();
 }
 
+/// 2 rows cols tokens: the flops of one product.
+double flops_of(std::size_t rows, std::size_t cols, std::size_t tokens) {
+  return 2.0 * static_cast<double>(rows) * static_cast<double>(cols) * static_cast<double>(tokens);
+}
+
 void set_counters(benchmark::State& state, double bytes, double flops, double floor_gbps, double peak,
                   const char* peak_name) {
   const double it = static_cast<double>(state.iterations());
@@ -214,7 +219,7 @@ void bench_gemv(benchmark::State& state, std::size_t rows, std::size_t cols, boo
     benchmark::ClobberMemory();
     if (++i == copies) i = 0;
   }
-  set_counters(state, static_cast<double>(bytes), 2.0 * rows * cols, floor_gbps, 0, "");
+  set_counters(state, static_cast<double>(bytes), flops_of(rows, cols, 1), floor_gbps, 0, "");
   state.counters["copies"] = static_cast<double>(copies);
   state.counters["bits_per_weight"] = q0.layout().bits_per_weight();
 }
@@ -235,7 +240,7 @@ void bench_gemm(benchmark::State& state, std::size_t rows, std::size_t cols, std
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
-  set_counters(state, static_cast<double>(stored_bytes(q)), 2.0 * rows * cols * tokens, floor_gbps, peak,
+  set_counters(state, static_cast<double>(stored_bytes(q)), flops_of(rows, cols, tokens), floor_gbps, peak,
                int8 ? "int8_peak_GOPs" : "fma_peak_GFLOPs");
   state.counters["bits_per_weight"] = q.layout().bits_per_weight();
 }
@@ -283,7 +288,7 @@ void bench_fp32(benchmark::State& state, std::size_t rows, std::size_t cols, std
     benchmark::ClobberMemory();
     if (++i == copies) i = 0;
   }
-  set_counters(state, static_cast<double>(bytes), 2.0 * rows * cols * tokens, floor_gbps,
+  set_counters(state, static_cast<double>(bytes), flops_of(rows, cols, tokens), floor_gbps,
                tokens > 1 ? fma_peak(threads) : 0, "fma_peak_GFLOPs");
 }
 
@@ -309,7 +314,7 @@ void bench_openblas(benchmark::State& state, std::size_t rows, std::size_t cols,
     benchmark::ClobberMemory();
     if (++i == copies) i = 0;
   }
-  set_counters(state, static_cast<double>(bytes), 2.0 * rows * cols * tokens, floor_gbps,
+  set_counters(state, static_cast<double>(bytes), flops_of(rows, cols, tokens), floor_gbps,
                tokens > 1 ? fma_peak(threads) : 0, "fma_peak_GFLOPs");
 }
 #endif

@@ -51,6 +51,7 @@
 #include "lowbit/group_params.hpp"
 #include "lowbit/kernels/arch/convert_x86.hpp"
 #include "lowbit/kernels/arch/dot_x86.hpp"
+#include "lowbit/kernels/convert.hpp"
 #include "lowbit/kernels/pack.hpp"
 #include "lowbit/layout/quantized_matrix.hpp"
 #include "lowbit/matmul_options.hpp"
@@ -94,10 +95,10 @@ struct prepared_activations {
   std::size_t blocks = 0, block = 0;             ///< activation blocks (int8 path)
   detail::scratch_vector<float> x;               ///< floating: tokens x stride, zero-padded
   detail::scratch_vector<std::int8_t> a;         ///< int8: tokens x stride, zero-padded
-  detail::scratch_vector<float> s;               ///< int8: tokens x blocks, s_b
+  detail::scratch_vector<float> s;               ///< int8: tokens x xs_stride, s_b (zero-padded)
   detail::scratch_vector<float> xs;              ///< int8: tokens x blocks (padded to a register), s_b * asum_b
-  detail::scratch_vector<float> s_chunk;         ///< int8: tokens x (stride / 32), s of each 32-element chunk
-  std::size_t xs_stride = 0, chunk_stride = 0;
+  detail::scratch_vector<float> xs_total;        ///< int8: per token, sum over blocks of xs (float, in order)
+  std::size_t xs_stride = 0;
 };
 
 template <class T>
@@ -123,12 +124,11 @@ void prepare_int8(const T* x, std::size_t tokens, std::size_t cols, std::size_t 
   p.stride = padded_cols(cols);
   p.block = block;
   p.blocks = (cols + block - 1) / block;
-  p.xs_stride = (p.blocks + row_pad - 1) / row_pad * row_pad;
-  p.chunk_stride = p.stride / 32;
+  p.xs_stride = (p.blocks + 1 + row_pad - 1) / row_pad * row_pad;  // >= blocks + 1: see chunk_scales
   p.a.assign(tokens * p.stride, 0);
-  p.s.assign(tokens * p.blocks, 0.0f);
+  p.s.assign(tokens * p.xs_stride, 0.0f);
   p.xs.assign(tokens * p.xs_stride, 0.0f);
-  p.s_chunk.assign(tokens * p.chunk_stride, 0.0f);
+  p.xs_total.assign(tokens, 0.0f);
   detail::scratch_vector<float> row(std::is_same_v<T, float> ? 0 : cols);
   detail::scratch_vector<std::int32_t> asum(p.blocks);
   for (std::size_t n = 0; n < tokens; ++n) {
@@ -139,28 +139,49 @@ void prepare_int8(const T* x, std::size_t tokens, std::size_t cols, std::size_t 
       convert_row(x + n * x_stride, cols, row.data());
       xn = row.data();
     }
-    float* s = p.s.data() + n * p.blocks;
+    float* s = p.s.data() + n * p.xs_stride;
     reference::quantize_activations(xn, cols, block, p.a.data() + n * p.stride, s, asum.data());
     float* xs = p.xs.data() + n * p.xs_stride;
-    for (std::size_t b = 0; b < p.blocks; ++b) xs[b] = s[b] * static_cast<float>(asum[b]);
-    float* sc = p.s_chunk.data() + n * p.chunk_stride;
-    for (std::size_t c = 0; c < p.chunk_stride; ++c) sc[c] = s[std::min(c * 32 / block, p.blocks - 1)];
+    float total = 0.0f;
+    for (std::size_t b = 0; b < p.blocks; ++b) {
+      xs[b] = s[b] * static_cast<float>(asum[b]);
+      total += xs[b];
+    }
+    p.xs_total[n] = total;
   }
 }
 
-/// Float constants of every group of row r: w = step * (u - center) + offset.
-template <Scheme S, bool M>
-void row_params(const basic_quantized_view<S, M>& w, std::size_t r, float* step, float* center, float* offset) {
+/// Float constants of every group of row r, as group_params.hpp derives them
+/// from the stored values: w = step * (u - center) + offset. Symmetric
+/// schemes' centers are a constant, filled when `first` is set.
+template <Scheme S, bool M, class A>
+void row_params(const basic_quantized_view<S, M>& w, std::size_t r, float* step, float* center, float* offset,
+                bool first) noexcept {
+  using scale_t = typename S::scale_type;
   const std::size_t groups = w.layout().groups_per_row();
-  for (std::size_t g = 0; g < groups; ++g) {
-    group_params<S> p;
-    if constexpr (S::has_zero_point)
-      p = load_group_params<S>(w.scale(r, g), w.zero_point(r, g));
+  if constexpr (std::is_same_v<scale_t, float>)
+    std::memcpy(step, w.row_scales(r), groups * sizeof(float));
+  else
+    (void)try_convert<scale_t, float, A>(w.row_scales(r), groups, step);  // non-null, aligned: cannot fail
+  if constexpr (S::is_symmetric) {
+    if constexpr (S::bits == 1)
+      for (std::size_t g = 0; g < groups; ++g) step[g] = 2.0f * step[g];
+    if (first) {
+      const float c = S::bits == 1 ? 0.5f : static_cast<float>(1u << (S::bits - 1));
+      std::fill(center, center + groups, c);
+      std::fill(offset, offset + groups, 0.0f);
+    }
+  } else if constexpr (S::has_integer_zero_point) {
+    const auto* z = w.row_zero_points(r);
+    for (std::size_t g = 0; g < groups; ++g) center[g] = static_cast<float>(z[g]);
+    if (first) std::fill(offset, offset + groups, 0.0f);
+  } else {
+    using zero_t = typename S::zero_point_type;
+    if constexpr (std::is_same_v<zero_t, float>)
+      std::memcpy(offset, w.row_zero_points(r), groups * sizeof(float));
     else
-      p = load_group_params<S>(w.scale(r, g));
-    step[g] = p.step;
-    center[g] = S::has_float_offset ? 0.0f : p.center;
-    offset[g] = p.offset;
+      (void)try_convert<zero_t, float, A>(w.row_zero_points(r), groups, offset);
+    if (first) std::fill(center, center + groups, 0.0f);
   }
 }
 
@@ -205,7 +226,7 @@ void floating_rows(const basic_quantized_view<S, M>& w, const prepared_activatio
   const float* xt[NT];
   for (std::size_t t = 0; t < NT; ++t) xt[t] = act.x.data() + (t0 + t) * act.stride;
   for (std::size_t r = r0; r < r1; ++r) {
-    if (S::granularity != granularity_kind::tensor || r == r0) row_params(w, r, step, center, offset);
+    if (S::granularity != granularity_kind::tensor || r == r0) row_params<S, M, A>(w, r, step, center, offset, r == r0);
     B acc[NT];
     for (std::size_t t = 0; t < NT; ++t) acc[t] = B(0.0f);
     for (std::size_t k0 = 0; k0 < cols; k0 += block_codes) {
@@ -240,51 +261,57 @@ void floating_rows(const basic_quantized_view<S, M>& w, const prepared_activatio
 
 // ---------------------------------------------------------------- int8-dot path
 
-/// lam = step * s per lane for the register of 64 / 32 / 16 bytes at chunk c
-/// (a chunk is 32 bytes; AVX-512 registers hold chunks c and c + 1).
-template <class A>
-LOWBIT_ALWAYS_INLINE fbatch<A> chunk_scales(const float* step_chunk, const float* s_chunk, std::size_t c) noexcept {
+/// lam per lane of the register of codes starting at chunk c (a chunk is 32
+/// codes, in one activation block; a 64-byte register holds chunks c and c + 1,
+/// lanes 0-7 and 8-15 of dot4), from lam_b = step_b * s_b per block.
+template <Scheme S, class A>
+LOWBIT_ALWAYS_INLINE fbatch<A> chunk_scales(const float* lam, std::size_t c) noexcept {
   using B = fbatch<A>;
-  if constexpr (B::size == 16) {
+  constexpr std::size_t m = S::granularity == granularity_kind::group ? S::group_size / 32 : 1;  // chunks per block
+  if constexpr (B::size == 16 && m % 2 == 1) {
 #if defined(__AVX512F__)
-    const __m512 lo = _mm512_set1_ps(step_chunk[c] * s_chunk[c]);
-    const __m512 hi = _mm512_set1_ps(step_chunk[c + 1] * s_chunk[c + 1]);
-    return B(_mm512_mask_blend_ps(static_cast<__mmask16>(0xFF00), lo, hi));
+    return B(_mm512_mask_blend_ps(static_cast<__mmask16>(0xFF00), _mm512_set1_ps(lam[c / m]),
+                                  _mm512_set1_ps(lam[(c + 1) / m])));
 #endif
   }
-  return B(step_chunk[c] * s_chunk[c]);
+  return B(lam[c / m]);
 }
 
 /// Rows [r0, r1) of NT tokens from t0, int8-dot path, activation blocks a multiple of 32.
 template <std::size_t NT, Scheme S, bool M, class A, class E>
 void int8_rows(const basic_quantized_view<S, M>& w, const prepared_activations<A>& act, std::size_t t0, std::size_t r0,
                std::size_t r1, float* y, std::size_t y_stride, const E& e, float* step, float* center, float* offset,
-               float* step_chunk, float* beta, std::uint8_t* buf) noexcept {
+               float* beta, float* lam, std::uint8_t* buf) noexcept {
   using B = fbatch<A>;
   using I = ibatch<A>;
   using U = ubatch<A>;
   constexpr std::size_t bytes = U::size;  // codes per register
   constexpr float c0 = static_cast<float>(dot_arch::dot_center<S::bits, A>);
-  const std::size_t cols = w.cols(), glen = w.layout().group_length(), groups = w.layout().groups_per_row();
-  const std::size_t block = act.block, blocks = act.blocks, chunks = act.chunk_stride;
+  constexpr bool grouped = S::granularity == granularity_kind::group;
+  const std::size_t cols = w.cols(), groups = w.layout().groups_per_row(), blocks = act.blocks;
   const std::uint8_t* at[NT];
-  const float* sc[NT];
+  const float* st[NT];
   const float* xs[NT];
   for (std::size_t t = 0; t < NT; ++t) {
     at[t] = reinterpret_cast<const std::uint8_t*>(act.a.data() + (t0 + t) * act.stride);
-    sc[t] = act.s_chunk.data() + (t0 + t) * act.chunk_stride;
+    st[t] = act.s.data() + (t0 + t) * act.xs_stride;
     xs[t] = act.xs.data() + (t0 + t) * act.xs_stride;
   }
   for (std::size_t r = r0; r < r1; ++r) {
     if (S::granularity != granularity_kind::tensor || r == r0) {
-      row_params(w, r, step, center, offset);
-      // per block: beta_b (padded with zeros to a register), per 32-chunk: step
-      for (std::size_t b = 0; b < blocks; ++b) {
-        const std::size_t g = std::min(b * block / glen, groups - 1);
-        beta[b] = step[g] * (c0 - center[g]) + offset[g];
-      }
-      for (std::size_t b = blocks; b < act.xs_stride; ++b) beta[b] = 0.0f;
-      for (std::size_t c = 0; c < chunks; ++c) step_chunk[c] = step[std::min(c * 32 / glen, groups - 1)];
+      row_params<S, M, A>(w, r, step, center, offset, r == r0);
+      // beta_g = step_g (c0 - center_g) + offset_g: per block for per_group schemes
+      // (block = group), one value otherwise; zero-padded to a register
+      for (std::size_t g = 0; g < groups; ++g) beta[g] = step[g] * (c0 - center[g]) + offset[g];
+      for (std::size_t g = groups; g < act.xs_stride; ++g) beta[g] = 0.0f;
+    }
+    // lam_b = step_b * s_b per token (s is zero-padded past the last block)
+    for (std::size_t t = 0; t < NT; ++t) {
+      float* l = lam + t * act.xs_stride;
+      if constexpr (grouped)
+        for (std::size_t b = 0; b < act.xs_stride; ++b) l[b] = step[b] * st[t][b];
+      else
+        for (std::size_t b = 0; b < act.xs_stride; ++b) l[b] = step[0] * st[t][b];
     }
     B acc[NT];
     for (std::size_t t = 0; t < NT; ++t) acc[t] = B(0.0f);
@@ -296,15 +323,21 @@ void int8_rows(const basic_quantized_view<S, M>& w, const prepared_activations<A
         const U u = U::load_unaligned(buf + (i - k0));
         for (std::size_t t = 0; t < NT; ++t) {
           const I p = dot_arch::dot4<S::bits, A>(I(0), u, U::load_unaligned(at[t] + i));
-          acc[t] = xsimd::fma(xsimd::batch_cast<float>(p), chunk_scales<A>(step_chunk, sc[t], i / 32), acc[t]);
+          acc[t] = xsimd::fma(xsimd::batch_cast<float>(p), chunk_scales<S, A>(lam + t * act.xs_stride, i / 32), acc[t]);
         }
       }
     }
     for (std::size_t t = 0; t < NT; ++t) {
-      B corr(0.0f);
-      for (std::size_t b = 0; b < blocks; b += B::size)
-        corr = xsimd::fma(B::load_unaligned(beta + b), B::load_unaligned(xs[t] + b), corr);
-      store(e, detail::simd::reduce_add(acc[t]) + detail::simd::reduce_add(corr), r, y + (t0 + t) * y_stride + r);
+      float corr;
+      if constexpr (grouped) {
+        B c(0.0f);
+        for (std::size_t b = 0; b < blocks; b += B::size)
+          c = xsimd::fma(B::load_unaligned(beta + b), B::load_unaligned(xs[t] + b), c);
+        corr = detail::simd::reduce_add(c);
+      } else {
+        corr = beta[0] * act.xs_total[t0 + t];
+      }
+      store(e, detail::simd::reduce_add(acc[t]) + corr, r, y + (t0 + t) * y_stride + r);
     }
   }
 }
@@ -318,10 +351,10 @@ void int8_rows_portable(const basic_quantized_view<S, M>& w, const prepared_acti
   const std::size_t cols = w.cols(), glen = w.layout().group_length(), groups = w.layout().groups_per_row();
   const std::size_t block = act.block;
   const std::int8_t* a = act.a.data() + t * act.stride;
-  const float* s = act.s.data() + t * act.blocks;
+  const float* s = act.s.data() + t * act.xs_stride;
   const float* xs = act.xs.data() + t * act.xs_stride;
   for (std::size_t r = r0; r < r1; ++r) {
-    if (S::granularity != granularity_kind::tensor || r == r0) row_params(w, r, step, center, offset);
+    if (S::granularity != granularity_kind::tensor || r == r0) row_params<S, M, A>(w, r, step, center, offset, r == r0);
     float acc = 0.0f;
     for (std::size_t k0 = 0; k0 < cols; k0 += block_codes) {
       const std::size_t n = std::min(block_codes, cols - k0);
@@ -347,15 +380,17 @@ void int8_rows_portable(const basic_quantized_view<S, M>& w, const prepared_acti
 /// any row is computed, so that workers do not allocate).
 template <class A>
 struct row_scratch {
-  detail::scratch_vector<float> step, center, offset, step_chunk, beta;
+  detail::scratch_vector<float> step, center, offset, beta, lam;
   detail::scratch_vector<std::uint8_t> buf;
   template <Scheme S, bool M>
   row_scratch(const basic_quantized_view<S, M>& w, const prepared_activations<A>& act)
-      : step(w.layout().groups_per_row()),
+      // zero-padded past the row's groups: the chunk of a register past the
+      // last block reads step 0 and s 0 (its codes meet zero activations)
+      : step(std::max(w.layout().groups_per_row(), act.xs_stride) + 1),
         center(step.size()),
         offset(step.size()),
-        step_chunk(act.chunk_stride + 1),
-        beta(act.xs_stride),
+        beta(step.size()),
+        lam(token_tile * act.xs_stride),
         buf(block_codes + row_pad) {}
 };
 
@@ -377,7 +412,7 @@ void run_rows(const basic_quantized_view<S, M>& w, const prepared_activations<A>
                         sc.buf.data());
     } else if constexpr (int8_blocks_aligned<S>) {
       int8_rows<NT>(w, act, t0, r0, r1, y, y_stride, e, sc.step.data(), sc.center.data(), sc.offset.data(),
-                    sc.step_chunk.data(), sc.beta.data(), sc.buf.data());
+                    sc.beta.data(), sc.lam.data(), sc.buf.data());
     } else {
       for (std::size_t t = t0; t < t0 + NT; ++t)
         int8_rows_portable(w, act, t, r0, r1, y, y_stride, e, sc.step.data(), sc.center.data(), sc.offset.data(),
