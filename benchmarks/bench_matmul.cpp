@@ -122,17 +122,17 @@ double int8_peak(unsigned threads) {
   for (int rep = 0; rep < 3; ++rep) {
     const auto t0 = clock_type::now();
     on_threads(threads, [&](unsigned) {
-      I acc[12];
-      for (auto& a : acc) a = I(0);
+      // 12 independent accumulators in named registers (an array would be kept in memory)
+      I a0(0), a1(1), a2(2), a3(3), a4(4), a5(5), a6(6), a7(7), a8(8), a9(9), a10(10), a11(11);  // distinct: not merged
       U u(std::uint8_t{3}), v(std::uint8_t{1});
       for (std::size_t i = 0; i < iters; ++i) {
-        for (auto& a : acc) a = kernels::dot_arch::dot4<4, A>(a, u, v);
-        // keep the operands opaque so the loop is not folded
-        asm volatile("" : "+v"(u));
+        auto step = [&](I& a) LOWBIT_INLINE_LAMBDA { a = kernels::dot_arch::dot4<4, A>(a, u, v); };
+        step(a0), step(a1), step(a2), step(a3), step(a4), step(a5);
+        step(a6), step(a7), step(a8), step(a9), step(a10), step(a11);
+        asm volatile("" : "+v"(u));  // keep the operands opaque so the loop is not folded
       }
-      std::int32_t s = 0;
-      for (auto& a : acc) s += detail::simd::reduce_add(a);
-      benchmark::DoNotOptimize(s);
+      const I sum = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
+      benchmark::DoNotOptimize(detail::simd::reduce_add(sum));
     });
     const double sec = std::chrono::duration<double>(clock_type::now() - t0).count();
     best = std::max(best, 2.0 * 12 * U::size * static_cast<double>(iters) * threads / sec / 1e9);
@@ -150,16 +150,17 @@ double fma_peak(unsigned threads) {
   for (int rep = 0; rep < 3; ++rep) {
     const auto t0 = clock_type::now();
     on_threads(threads, [&](unsigned) {
-      B acc[12];
-      for (std::size_t k = 0; k < 12; ++k) acc[k] = B(static_cast<float>(k));
+      B c0(0.0f), c1(1.0f), c2(2.0f), c3(3.0f), c4(4.0f), c5(5.0f), c6(6.0f), c7(7.0f), c8(8.0f), c9(9.0f), c10(10.0f),
+          c11(11.0f);
       B a(1.0000001f), b(0.9999999f);
       for (std::size_t i = 0; i < iters; ++i) {
-        for (auto& c : acc) c = xsimd::fma(a, c, b);
+        auto step = [&](B& c) LOWBIT_INLINE_LAMBDA { c = xsimd::fma(a, c, b); };
+        step(c0), step(c1), step(c2), step(c3), step(c4), step(c5);
+        step(c6), step(c7), step(c8), step(c9), step(c10), step(c11);
         asm volatile("" : "+v"(a));
       }
-      float s = 0;
-      for (auto& c : acc) s += detail::simd::reduce_add(c);
-      benchmark::DoNotOptimize(s);
+      const B sum = c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11;
+      benchmark::DoNotOptimize(detail::simd::reduce_add(sum));
     });
     const double sec = std::chrono::duration<double>(clock_type::now() - t0).count();
     best = std::max(best, 2.0 * 12 * B::size * static_cast<double>(iters) * threads / sec / 1e9);

@@ -197,6 +197,23 @@ LOWBIT_ALWAYS_INLINE void unpack_block(const typename S::word_type* row, std::si
     reference::unpack_block<S::bits, typename S::word_type>(in, n, buf);
 }
 
+/// Rows ahead whose codes and parameters a row prefetches (out-of-cache GEMV:
+/// the hardware prefetcher alone leaves the read floor unreached).
+inline constexpr std::size_t prefetch_rows = 2;
+
+/// Asks for row r's codes and parameters (if r < end) to be brought into the caches.
+template <Scheme S, bool M>
+LOWBIT_ALWAYS_INLINE void prefetch_row(const basic_quantized_view<S, M>& w, std::size_t r, std::size_t end) noexcept {
+  if (r >= end) return;
+  const auto* codes = reinterpret_cast<const char*>(w.row_codes(r));
+  const std::size_t bytes = w.layout().row_words() * sizeof(typename S::word_type);
+  for (std::size_t b = 0; b < bytes; b += 64) convert_arch::prefetch_l1(codes + b);
+  if constexpr (S::granularity != granularity_kind::tensor) {
+    convert_arch::prefetch_l1(w.row_scales(r));
+    if constexpr (S::has_zero_point) convert_arch::prefetch_l1(w.row_zero_points(r));
+  }
+}
+
 /// Lanes [0, m) of a float register.
 template <class A>
 LOWBIT_ALWAYS_INLINE xsimd::batch_bool<float, A> first_lanes(std::size_t m) noexcept {
@@ -313,31 +330,53 @@ void int8_rows(const basic_quantized_view<S, M>& w, const prepared_activations<A
       else
         for (std::size_t b = 0; b < act.xs_stride; ++b) l[b] = step[0] * st[t][b];
     }
-    B acc[NT];
-    for (std::size_t t = 0; t < NT; ++t) acc[t] = B(0.0f);
+    prefetch_row(w, r + prefetch_rows, r1);
+    // two accumulators per token (even and odd registers): the FMA latency
+    // chain of one would bound the loop
+    B acc[NT][2];
+    for (std::size_t t = 0; t < NT; ++t) acc[t][0] = acc[t][1] = B(0.0f);
     for (std::size_t k0 = 0; k0 < cols; k0 += block_codes) {
       const std::size_t n = std::min(block_codes, cols - k0);
-      unpack_block<S, A>(w.row_codes(r), k0, n, buf);
-      // codes past n in buf are stale, but meet zero activations (rows are zero-padded)
-      for (std::size_t i = k0; i < k0 + n; i += bytes) {
-        const U u = U::load_unaligned(buf + (i - k0));
+      auto step_register = [&](std::size_t i, std::size_t half, const U& u) LOWBIT_INLINE_LAMBDA {
         for (std::size_t t = 0; t < NT; ++t) {
           const I p = dot_arch::dot4<S::bits, A>(I(0), u, U::load_unaligned(at[t] + i));
-          acc[t] = xsimd::fma(xsimd::batch_cast<float>(p), chunk_scales<S, A>(lam + t * act.xs_stride, i / 32), acc[t]);
+          acc[t][half] = xsimd::fma(xsimd::batch_cast<float>(p), chunk_scales<S, A>(lam + t * act.xs_stride, i / 32),
+                                    acc[t][half]);
+        }
+      };
+      if constexpr (std::is_same_v<typename S::word_type, std::uint8_t>) {
+        // a full block of byte words: each register of codes straight from the
+        // packed planes (a load, a shift and a mask per plane), no buffer
+        if (n == block_codes) {
+          using kernel = pack_impl::byte_block<S::bits, A>;
+          using L = packed_layout<S::bits, std::uint8_t>;
+          const std::uint8_t* in = w.row_codes(r) + k0 / block_codes * L::block_words(L::block_codes);
+          [&]<std::size_t... R>(std::index_sequence<R...>) LOWBIT_INLINE_LAMBDA {
+            (step_register(k0 + R * bytes, R % 2, kernel::template code_register<R>(in)), ...);
+          }
+          (std::make_index_sequence<block_codes / bytes>{});
+          continue;
         }
       }
+      unpack_block<S, A>(w.row_codes(r), k0, n, buf);
+      // codes past n in buf are stale, but meet zero activations (rows are zero-padded)
+      std::size_t i = k0;
+      for (; i + bytes < k0 + n; i += 2 * bytes) {
+        step_register(i, 0, U::load_unaligned(buf + (i - k0)));
+        step_register(i + bytes, 1, U::load_unaligned(buf + (i + bytes - k0)));
+      }
+      if (i < k0 + n) step_register(i, 0, U::load_unaligned(buf + (i - k0)));
     }
     for (std::size_t t = 0; t < NT; ++t) {
-      float corr;
+      B total = acc[t][0] + acc[t][1];
+      float corr = 0.0f;
       if constexpr (grouped) {
-        B c(0.0f);
         for (std::size_t b = 0; b < blocks; b += B::size)
-          c = xsimd::fma(B::load_unaligned(beta + b), B::load_unaligned(xs[t] + b), c);
-        corr = detail::simd::reduce_add(c);
+          total = xsimd::fma(B::load_unaligned(beta + b), B::load_unaligned(xs[t] + b), total);
       } else {
         corr = beta[0] * act.xs_total[t0 + t];
       }
-      store(e, detail::simd::reduce_add(acc[t]) + corr, r, y + (t0 + t) * y_stride + r);
+      store(e, detail::simd::reduce_add(total) + corr, r, y + (t0 + t) * y_stride + r);
     }
   }
 }

@@ -97,6 +97,15 @@ struct byte_block {
       return shift_bytes<d>(x) & batch(plane_mask<K>(L::plane_shift[K]));
     }
   }
+  /// Codes R * lanes .. R * lanes + lanes - 1 of the block at `in`, in a register (unsigned u).
+  template <std::size_t R, std::size_t... K>
+  LOWBIT_ALWAYS_INLINE static batch code_register(const std::uint8_t* in, std::index_sequence<K...>) noexcept {
+    return (unpack_plane<K, R>(in) | ...);
+  }
+  template <std::size_t R>
+  LOWBIT_ALWAYS_INLINE static batch code_register(const std::uint8_t* in) noexcept {
+    return code_register<R>(in, std::make_index_sequence<L::plane_count>{});
+  }
   template <bool Signed, std::size_t R, std::size_t... K>
   LOWBIT_ALWAYS_INLINE static void unpack_register(const std::uint8_t* in, std::uint8_t* out,
                                                    std::index_sequence<K...>) noexcept {

@@ -514,6 +514,15 @@ LOWBIT_ALWAYS_INLINE void prefetch_l2(const void* p) noexcept {
 #endif
 }
 
+/// Hint: bring the cache line at p into L1 (no fault if p is not mapped).
+LOWBIT_ALWAYS_INLINE void prefetch_l1(const void* p) noexcept {
+#if defined(__SSE__)
+  _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0);
+#else
+  (void)p;
+#endif
+}
+
 /// Orders the non-temporal stores of stream_floats before any later store.
 template <class A>
 LOWBIT_ALWAYS_INLINE void stream_fence() noexcept {
