@@ -50,7 +50,9 @@
 // set. Outside it, in plain `lowbit`, are only the vocabulary types that hold
 // no out-of-line code and must be the same type in every TU: the policy tags
 // and scheme<...>, fp16 / bf16 (whose members are always inlined into the
-// caller), quantize_options, status and the exception type lowbit::error.
+// caller), quantize_options, the matmul options, epilogues and path tags
+// (matmul_options.hpp), the runtime-dispatch argument types
+// (dispatch_types.hpp), status and the exception type lowbit::error.
 // tests/odr checks both: headers open no other namespace, and no lowbit
 // symbol that two differently-flagged objects share differs in its code.
 //
