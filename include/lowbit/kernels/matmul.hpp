@@ -194,7 +194,7 @@ LOWBIT_ALWAYS_INLINE void unpack_block(const typename S::word_type* row, std::si
   if (n == L::block_codes)
     pack_impl::block_kernel<S::bits, typename S::word_type, A>::template unpack<false>(in, buf);
   else
-    reference::unpack_block<S::bits, typename S::word_type>(in, n, buf);
+    pack_impl::unpack_tail<S::bits, typename S::word_type>(in, n, buf);
 }
 
 /// Rows ahead whose codes and parameters a row prefetches (out-of-cache GEMV:
@@ -244,8 +244,10 @@ void floating_rows(const basic_quantized_view<S, M>& w, const prepared_activatio
   for (std::size_t t = 0; t < NT; ++t) xt[t] = act.x.data() + (t0 + t) * act.stride;
   for (std::size_t r = r0; r < r1; ++r) {
     if (S::granularity != granularity_kind::tensor || r == r0) row_params<S, M, A>(w, r, step, center, offset, r == r0);
-    B acc[NT];
-    for (std::size_t t = 0; t < NT; ++t) acc[t] = B(0.0f);
+    prefetch_row(w, r + prefetch_rows, r1);
+    // two accumulators per token, alternate registers: one FMA latency chain would bound the loop
+    B acc[NT][2];
+    for (std::size_t t = 0; t < NT; ++t) acc[t][0] = acc[t][1] = B(0.0f);
     for (std::size_t k0 = 0; k0 < cols; k0 += block_codes) {
       const std::size_t n = std::min(block_codes, cols - k0);
       unpack_block<S, A>(w.row_codes(r), k0, n, buf);
@@ -259,20 +261,29 @@ void floating_rows(const basic_quantized_view<S, M>& w, const prepared_activatio
           else
             return (u - vcenter) * vstep;
         };
-        for (; i + L <= end; i += L) {
+        for (; i + 2 * L <= end; i += 2 * L) {
+          const B w0 = weights(i), w1 = weights(i + L);
+          for (std::size_t t = 0; t < NT; ++t) {
+            acc[t][0] = xsimd::fma(w0, B::load_unaligned(xt[t] + i), acc[t][0]);
+            acc[t][1] = xsimd::fma(w1, B::load_unaligned(xt[t] + i + L), acc[t][1]);
+          }
+        }
+        if (i + L <= end) {
           const B wv = weights(i);
-          for (std::size_t t = 0; t < NT; ++t) acc[t] = xsimd::fma(wv, B::load_unaligned(xt[t] + i), acc[t]);
+          for (std::size_t t = 0; t < NT; ++t) acc[t][0] = xsimd::fma(wv, B::load_unaligned(xt[t] + i), acc[t][0]);
+          i += L;
         }
         if (i < end) {
           const auto lanes = first_lanes<A>(end - i);
           const B wv = xsimd::select(lanes, weights(i), B(0.0f));
           for (std::size_t t = 0; t < NT; ++t)
-            acc[t] = xsimd::fma(wv, xsimd::select(lanes, B::load_unaligned(xt[t] + i), B(0.0f)), acc[t]);
+            acc[t][1] = xsimd::fma(wv, xsimd::select(lanes, B::load_unaligned(xt[t] + i), B(0.0f)), acc[t][1]);
           i = end;
         }
       }
     }
-    for (std::size_t t = 0; t < NT; ++t) store(e, detail::simd::reduce_add(acc[t]), r, y + (t0 + t) * y_stride + r);
+    for (std::size_t t = 0; t < NT; ++t)
+      store(e, detail::simd::reduce_add(acc[t][0] + acc[t][1]), r, y + (t0 + t) * y_stride + r);
   }
 }
 

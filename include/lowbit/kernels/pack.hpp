@@ -214,6 +214,30 @@ template <int Bits, class Word, class A>
 using block_kernel =
     std::conditional_t<std::is_same_v<Word, std::uint8_t>, byte_block<Bits, A>, word_block<Bits, Word, A>>;
 
+/// Unpacks the short last block of a row (`real` < 512 codes), the same codes
+/// as reference::unpack_block, slot by slot: no division per code, and inner
+/// loops over contiguous words that the compiler vectorizes.
+template <int Bits, class Word>
+void unpack_tail(const Word* in, std::size_t real, std::uint8_t* codes) noexcept {
+  using L = packed_layout<Bits, Word>;
+  const std::size_t padded = L::padded_codes(real);
+  std::memset(codes, 0, real);
+  const Word* plane = in;
+  for (std::size_t k = 0; k < L::plane_count; ++k) {
+    const int w = L::plane_width[k];
+    const std::size_t words = L::plane_words(padded, w);
+    const Word mask = static_cast<Word>((1u << w) - 1u);
+    const int shift = L::plane_shift[k];
+    for (std::size_t s = 0, first = 0; first < real; ++s, first += words) {
+      const std::size_t count = std::min(words, real - first);
+      const int at = static_cast<int>(s) * w;
+      for (std::size_t j = 0; j < count; ++j)
+        codes[first + j] = static_cast<std::uint8_t>(codes[first + j] | (((plane[j] >> at) & mask) << shift));
+    }
+    plane += words;
+  }
+}
+
 /// True if every code is < 2^Bits.
 template <int Bits, class A>
 bool codes_fit(const std::uint8_t* codes, std::size_t n) noexcept {
@@ -283,7 +307,7 @@ void unpack_row(const Word* in, std::size_t n, std::uint8_t* codes) noexcept {
   for (std::size_t b = 0; b < full; ++b)
     kernel::template unpack<false>(in + b * block_words, codes + b * L::block_codes);
   if (const std::size_t rest = n % L::block_codes; rest != 0)
-    reference::unpack_block<Bits, Word>(in + full * block_words, rest, codes + full * L::block_codes);
+    pack_impl::unpack_tail<Bits, Word>(in + full * block_words, rest, codes + full * L::block_codes);
 }
 
 /// Unpacks n codes to their signed levels (reference::signed_level: the int8
