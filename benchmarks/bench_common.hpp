@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -22,6 +23,25 @@ inline constexpr std::size_t l2_codes = std::size_t{64} << 10;
 inline constexpr std::size_t dram_codes = std::size_t{4} << 20;
 /// Total bytes (inputs + outputs) a rotation cycles through before it reuses a copy.
 inline constexpr std::size_t rotation_bytes = std::size_t{1} << 30;
+
+/// The CPU model (from /proc/cpuinfo) in the benchmark context: figures from
+/// different machines of this kind differ, so every report says which it is.
+inline std::string cpu_model() {
+  std::FILE* f = std::fopen("/proc/cpuinfo", "r");
+  if (f == nullptr) return "unknown";
+  char line[512];
+  std::string model = "unknown";
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    const std::string l = line;
+    if (l.rfind("model name", 0) == 0) {
+      model = l.substr(l.find(':') + 2);
+      if (!model.empty() && model.back() == '\n') model.pop_back();
+      break;
+    }
+  }
+  std::fclose(f);
+  return model;
+}
 
 /// A 2 MiB-aligned, zeroed and page-touched buffer (transparent huge pages if available).
 class buffer {

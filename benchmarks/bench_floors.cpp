@@ -79,27 +79,8 @@ void floor_bench(benchmark::State& state, floor_kind kind, bool dram) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(bytes));
 }
 
-/// The CPU model (from /proc/cpuinfo) in the benchmark context: figures from
-/// different machines of this kind differ, so every report says which it is.
-std::string cpu_model() {
-  std::FILE* f = std::fopen("/proc/cpuinfo", "r");
-  if (f == nullptr) return "unknown";
-  char line[512];
-  std::string model = "unknown";
-  while (std::fgets(line, sizeof line, f) != nullptr) {
-    const std::string l = line;
-    if (l.rfind("model name", 0) == 0) {
-      model = l.substr(l.find(':') + 2);
-      if (!model.empty() && model.back() == '\n') model.pop_back();
-      break;
-    }
-  }
-  std::fclose(f);
-  return model;
-}
-
 const bool registered = [] {
-  benchmark::AddCustomContext("cpu_model", cpu_model());
+  benchmark::AddCustomContext("cpu_model", lowbit_bench::cpu_model());
   benchmark::AddCustomContext("lowbit_isa_level", LOWBIT_ISA_NAME);
   const std::pair<floor_kind, const char*> kinds[] = {
       {floor_kind::read, "floor_read"}, {floor_kind::write, "floor_write"}, {floor_kind::memcpy, "floor_memcpy"}};

@@ -28,9 +28,11 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <tuple>
+#include <typeinfo>
 #include <vector>
 
 #include "bench_common.hpp"
@@ -201,15 +203,48 @@ void set_counters(benchmark::State& state, double bytes, double flops, double fl
   if (peak > 0) state.counters[peak_name] = peak;
 }
 
+// ---------------------------------------------------------------- data cache
+
+/// Google Benchmark calls a benchmark function several times (to size the
+/// iteration count); the weights, and the >= 1 GiB of copies a dram rotation
+/// needs, are made once per benchmark and kept until the next one asks for
+/// something else (one entry: the rotations do not pile up in memory).
+struct cache_slot {
+  std::string key;
+  std::shared_ptr<void> value;
+};
+/// The one slot every benchmark shares (a static in the template below would be one per instantiation).
+cache_slot& the_cache() {
+  static cache_slot slot;
+  return slot;
+}
+template <class T, class Make>
+const T& cached(const std::string& key, Make&& make) {
+  cache_slot& slot = the_cache();
+  if (key != slot.key || !slot.value) {
+    slot.value.reset();  // free the previous entry first
+    slot.value = std::make_shared<T>(make());
+    slot.key = key;
+  }
+  return *static_cast<const T*>(slot.value.get());
+}
+
 // ---------------------------------------------------------------- lowbit
 
 template <class S, class Path>
 void bench_gemv(benchmark::State& state, std::size_t rows, std::size_t cols, bool dram, unsigned nthreads) {
-  const auto w = weights(rows, cols, 1);
-  const quantized_matrix<S> q0 = lowbit::quantize<S>(w.data(), rows, cols);
+  using copies_t = std::vector<quantized_matrix<S>>;
+  const copies_t& qs = cached<copies_t>(
+      std::string(typeid(S).name()) + std::to_string(rows) + "x" + std::to_string(cols) + (dram ? "dram" : "cache"),
+      [&] {
+        const auto w = weights(rows, cols, 1);
+        const quantized_matrix<S> q = lowbit::quantize<S>(w.data(), rows, cols);
+        const std::size_t n = dram ? std::max<std::size_t>(2, rotation_total() / stored_bytes(q) + 1) : 1;
+        return copies_t(n, q);
+      });
+  const quantized_matrix<S>& q0 = qs.front();
   const std::size_t bytes = stored_bytes(q0);
-  const std::size_t copies = dram ? std::max<std::size_t>(2, rotation_total() / bytes + 1) : 1;
-  std::vector<quantized_matrix<S>> qs(copies, q0);
+  const std::size_t copies = qs.size();
   const auto x = acts(cols, 2);
   std::vector<float> y(rows);
   const double floor_gbps = read_floor(bytes, dram, nthreads);
@@ -227,8 +262,11 @@ void bench_gemv(benchmark::State& state, std::size_t rows, std::size_t cols, boo
 
 template <class S, class Path>
 void bench_gemm(benchmark::State& state, std::size_t rows, std::size_t cols, std::size_t tokens, unsigned nthreads) {
-  const auto w = weights(rows, cols, 1);
-  const quantized_matrix<S> q = lowbit::quantize<S>(w.data(), rows, cols);
+  const quantized_matrix<S>& q = cached<quantized_matrix<S>>(
+      std::string(typeid(S).name()) + std::to_string(rows) + "x" + std::to_string(cols), [&] {
+        const auto w = weights(rows, cols, 1);
+        return lowbit::quantize<S>(w.data(), rows, cols);
+      });
   const auto x = acts(tokens * cols, 2);
   std::vector<float> y(tokens * rows);
   const bool int8 =
@@ -275,8 +313,13 @@ void fp32_rows(const float* w, const float* x, std::size_t tokens, std::size_t c
 void bench_fp32(benchmark::State& state, std::size_t rows, std::size_t cols, std::size_t tokens, bool dram,
                 unsigned threads) {
   const std::size_t bytes = rows * cols * sizeof(float);
-  const std::size_t copies = dram ? std::max<std::size_t>(2, rotation_total() / bytes + 1) : 1;
-  std::vector<std::vector<float>> ws(copies, weights(rows, cols, 1));
+  using copies_t = std::vector<std::vector<float>>;
+  const copies_t& ws =
+      cached<copies_t>("fp32" + std::to_string(rows) + "x" + std::to_string(cols) + (dram ? "dram" : "cache"), [&] {
+        const std::size_t n = dram ? std::max<std::size_t>(2, rotation_total() / bytes + 1) : 1;
+        return copies_t(n, weights(rows, cols, 1));
+      });
+  const std::size_t copies = ws.size();
   const auto x = acts(tokens * cols, 2);
   std::vector<float> y(tokens * rows);
   const double floor_gbps = read_floor(bytes, dram, threads);
@@ -298,8 +341,13 @@ void bench_openblas(benchmark::State& state, std::size_t rows, std::size_t cols,
                     unsigned threads) {
   openblas_set_num_threads(static_cast<int>(threads));
   const std::size_t bytes = rows * cols * sizeof(float);
-  const std::size_t copies = dram ? std::max<std::size_t>(2, rotation_total() / bytes + 1) : 1;
-  std::vector<std::vector<float>> ws(copies, weights(rows, cols, 1));
+  using copies_t = std::vector<std::vector<float>>;
+  const copies_t& ws =
+      cached<copies_t>("fp32" + std::to_string(rows) + "x" + std::to_string(cols) + (dram ? "dram" : "cache"), [&] {
+        const std::size_t n = dram ? std::max<std::size_t>(2, rotation_total() / bytes + 1) : 1;
+        return copies_t(n, weights(rows, cols, 1));
+      });
+  const std::size_t copies = ws.size();
   const auto x = acts(tokens * cols, 2);
   std::vector<float> y(tokens * rows);
   const double floor_gbps = read_floor(bytes, dram, threads);
@@ -372,6 +420,10 @@ void register_width(bool all_shapes) {
 }
 
 int register_all = [] {
+#if defined(LOWBIT_ISA_LEVEL_avx512vnni)  // bench.avx512vnni has no bench_floors.cpp, which adds these elsewhere
+  benchmark::AddCustomContext("cpu_model", lowbit_bench::cpu_model());
+  benchmark::AddCustomContext("lowbit_isa_level", LOWBIT_ISA_NAME);
+#endif
   // widths 2..8 symmetric group 32 on the 4096 x 4096 shape; 4-bit in every
   // variant (sym / asym, group 32 / 128) on every shape and batch size
   register_width<2, true, 32>(false);

@@ -279,6 +279,54 @@ TEST_CASE("matmul: the int8 dot is exact at the extreme codes and activations (n
   });
 }
 
+TEST_CASE("matmul: the int8 activations are the reference's, bit for bit, on every arch") {
+  std::mt19937 rng(21);
+  std::normal_distribution<float> nd;
+  std::uniform_real_distribution<float> u01;
+  for (std::size_t block : {7u, 16u, 32u, 48u, 64u, 100u, 256u}) {
+    const std::size_t n = 6 * block + 5;
+    std::vector<float> x(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t b = i / block;
+      switch (b % 6) {
+        case 0:
+          x[i] = nd(rng);
+          break;
+        case 1:
+          x[i] = 0.0f;
+          break;  // an all-zero block
+        case 2:
+          x[i] = (i % block == 0 ? 127.0f : std::floor(u01(rng) * 254.0f) - 126.5f);
+          break;  // halfway ties
+        case 3:
+          x[i] = 1e-40f * nd(rng);
+          break;  // subnormals
+        case 4:
+          x[i] = 3e38f * (u01(rng) - 0.5f);
+          break;  // near the float maximum
+        default:
+          x[i] = (i % block == 3 ? std::numeric_limits<float>::quiet_NaN() : nd(rng));
+          break;
+      }
+    }
+    x[5 * block + 1] = -0.0f;
+    if (block > 8) x[4 * block + 2] = std::numeric_limits<float>::infinity();  // a second non-finite block
+    const std::size_t blocks = (n + block - 1) / block;
+    std::vector<std::int8_t> a0(n), a1(n);
+    std::vector<float> s0(blocks), s1(blocks);
+    std::vector<std::int32_t> m0(blocks), m1(blocks);
+    reference::quantize_activations(x.data(), n, block, a0.data(), s0.data(), m0.data());
+    kernels::matmul_impl::quantize_activations<xsimd::default_arch>(x.data(), n, block, a1.data(), s1.data(),
+                                                                    m1.data());
+    CAPTURE(block);
+    CHECK(a0 == a1);
+    CHECK(std::memcmp(s0.data(), s1.data(), blocks * sizeof(float)) == 0);
+    CHECK(m0 == m1);
+    // and the definition on the tie block: 127 maps to s = 1, so x = k + 0.5 rounds to even
+    CHECK(s0[2] == 1.0f);
+  }
+}
+
 TEST_CASE("matmul: every split of the rows and every thread count give the same bits") {
   using S = scheme<bits<5>, asymmetric, per_group<32>, scale<fp16>>;
   using P = scheme<bits<3>, asymmetric, per_group<7>, scale<bf16>>;

@@ -40,11 +40,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <thread>
 #include <type_traits>
 
 #include "lowbit/config.hpp"
+#include "lowbit/detail/finite.hpp"
 #include "lowbit/detail/matmul_checks.hpp"
+#include "lowbit/detail/no_contract.hpp"
 #include "lowbit/detail/scratch.hpp"
 #include "lowbit/detail/xsimd_compat.hpp"
 #include "lowbit/error.hpp"
@@ -116,6 +119,94 @@ void prepare_floating(const T* x, std::size_t tokens, std::size_t cols, std::siz
   for (std::size_t n = 0; n < tokens; ++n) convert_row(x + n * x_stride, cols, p.x.data() + n * p.stride);
 }
 
+/// Stores the int32 lanes of v (each in [-127, 127]) as int8 at p.
+template <class A>
+LOWBIT_ALWAYS_INLINE void store_i32_as_i8(const ibatch<A>& v, std::int8_t* p) noexcept {
+#if defined(__AVX512F__)
+  if constexpr (dot_arch::is_arch<A, xsimd::avx512f>) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm512_cvtsepi32_epi8(v));
+    return;
+  }
+#endif
+#if defined(__AVX2__)
+  if constexpr (dot_arch::is_arch<A, xsimd::avx2>) {
+    const __m256i x = v;
+    const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(x), _mm256_extracti128_si256(x, 1));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_packs_epi16(w16, w16));
+    return;
+  }
+#endif
+#if defined(__SSE2__)
+  if constexpr (dot_arch::is_arch<A, xsimd::sse2> && ibatch<A>::size == 4) {
+    const __m128i w16 = _mm_packs_epi32(v, v);
+    const std::int32_t four = _mm_cvtsi128_si32(_mm_packs_epi16(w16, w16));
+    std::memcpy(p, &four, 4);
+    return;
+  }
+#endif
+  alignas(64) std::int32_t lanes[ibatch<A>::size];
+  v.store_aligned(lanes);
+  for (std::size_t i = 0; i < ibatch<A>::size; ++i) p[i] = static_cast<std::int8_t>(lanes[i]);
+}
+
+/// reference::quantize_activations in registers, bit-identical: the same IEEE
+/// division and round-to-nearest-even per element, registers for the full
+/// lanes of each block and the reference's scalar steps for the rest.
+template <class A>
+void quantize_activations(const float* x, std::size_t n, std::size_t block, std::int8_t* a, float* s,
+                          std::int32_t* asum) noexcept {
+  using B = fbatch<A>;
+  using I = ibatch<A>;
+  constexpr std::size_t L = B::size;
+  for (std::size_t b = 0, i0 = 0; i0 < n; ++b, i0 += block) {
+    const std::size_t i1 = std::min(n, i0 + block);
+    std::size_t i = i0;
+    B vmax(0.0f);
+    ibatch<A> bad(0);
+    for (; i + L <= i1; i += L) {
+      const B v = B::load_unaligned(x + i);
+      vmax = xsimd::max(vmax, xsimd::abs(v));  // only finite lanes matter
+      bad = bad | ((detail::simd::bitcast<std::int32_t>(v) & I(0x7f800000)) + I(0x00800000));
+    }
+    float amax = convert_arch::reduce_max<A>(vmax);
+    bool finite = !xsimd::any(bad < I(0));
+    for (; i < i1; ++i) {
+      finite &= detail::is_finite_bits(x[i]);
+      amax = std::fmax(amax, std::fabs(x[i]));
+    }
+    if (!finite) {
+      s[b] = std::numeric_limits<float>::quiet_NaN();
+      std::memset(a + i0, 0, i1 - i0);
+      asum[b] = 0;
+      continue;
+    }
+    const float scale = detail::ieee_divide(amax, 127.0f);
+    s[b] = scale;
+    if (!(scale > 0.0f)) {
+      std::memset(a + i0, 0, i1 - i0);
+      asum[b] = 0;
+      continue;
+    }
+    const B vs(scale), lo(-127.0f), hi(127.0f);
+    I sum(0);
+    for (i = i0; i + L <= i1; i += L) {
+      const B q =
+          xsimd::min(xsimd::max(xsimd::nearbyint(convert_arch::ieee_divide<A>(B::load_unaligned(x + i), vs)), lo), hi);
+      const I qi = xsimd::batch_cast<std::int32_t>(q);  // exact: integers in [-127, 127]
+      store_i32_as_i8<A>(qi, a + i);
+      sum = sum + qi;
+    }
+    std::int32_t total = detail::simd::reduce_add(sum);
+    for (; i < i1; ++i) {
+      float q = std::nearbyint(detail::ieee_divide(x[i], scale));
+      q = std::fmin(std::fmax(q, -127.0f), 127.0f);
+      a[i] = static_cast<std::int8_t>(q);
+      total += a[i];
+    }
+    asum[b] = total;
+  }
+}
+
 template <class A, class T>
 void prepare_int8(const T* x, std::size_t tokens, std::size_t cols, std::size_t x_stride, std::size_t block,
                   prepared_activations<A>& p) {
@@ -140,7 +231,7 @@ void prepare_int8(const T* x, std::size_t tokens, std::size_t cols, std::size_t 
       xn = row.data();
     }
     float* s = p.s.data() + n * p.xs_stride;
-    reference::quantize_activations(xn, cols, block, p.a.data() + n * p.stride, s, asum.data());
+    quantize_activations<A>(xn, cols, block, p.a.data() + n * p.stride, s, asum.data());
     float* xs = p.xs.data() + n * p.xs_stride;
     float total = 0.0f;
     for (std::size_t b = 0; b < p.blocks; ++b) {
