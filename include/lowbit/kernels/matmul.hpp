@@ -41,6 +41,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 
@@ -114,7 +115,8 @@ void prepare_floating(const T* x, std::size_t tokens, std::size_t cols, std::siz
                       prepared_activations<A>& p) {
   p.tokens = tokens;
   p.cols = cols;
-  p.stride = padded_cols(cols);
+  // + row_pad: a group's last register starts anywhere below cols and reads a register's worth
+  p.stride = padded_cols(cols) + row_pad;
   p.x.assign(tokens * p.stride, 0.0f);
   for (std::size_t n = 0; n < tokens; ++n) convert_row(x + n * x_stride, cols, p.x.data() + n * p.stride);
 }
@@ -407,6 +409,10 @@ void int8_rows(const basic_quantized_view<S, M>& w, const prepared_activations<A
   constexpr std::size_t bytes = U::size;  // codes per register
   constexpr float c0 = static_cast<float>(dot_arch::dot_center<S::bits, A>);
   constexpr bool grouped = S::granularity == granularity_kind::group;
+  // int32 sums over a whole group before its scale: groups of two registers or
+  // more that tile the 512-code blocks (their sums stay below 512 * 255 * 127 < 2^31)
+  constexpr bool group_sums = grouped && S::group_size % bytes == 0 && S::group_size / bytes >= 2 &&
+                              (block_codes % S::group_size == 0 || S::group_size % block_codes == 0);
   const std::size_t cols = w.cols(), groups = w.layout().groups_per_row(), blocks = act.blocks;
   const std::uint8_t* at[NT];
   const float* st[NT];
@@ -446,6 +452,20 @@ void int8_rows(const basic_quantized_view<S, M>& w, const prepared_activations<A
                                     acc[t][half]);
         }
       };
+      // register R of a full block, summing into the int32 p of its group (group_sums)
+      auto group_register = [&]<std::size_t R>(const std::uint8_t* in, std::size_t k, I* p) LOWBIT_INLINE_LAMBDA {
+        constexpr std::size_t G = S::group_size;
+        const U u = pack_impl::byte_block<S::bits, A>::template code_register<R>(in);
+        const std::size_t i = k + R * bytes;
+        for (std::size_t t = 0; t < NT; ++t) p[t] = dot_arch::dot4<S::bits, A>(p[t], u, U::load_unaligned(at[t] + i));
+        if constexpr ((R + 1) * bytes % G == 0 || R + 1 == block_codes / bytes) {
+          for (std::size_t t = 0; t < NT; ++t) {
+            acc[t][R % 2] =
+                xsimd::fma(xsimd::batch_cast<float>(p[t]), B(lam[t * act.xs_stride + i / G]), acc[t][R % 2]);
+            p[t] = I(0);
+          }
+        }
+      };
       if constexpr (std::is_same_v<typename S::word_type, std::uint8_t>) {
         // a full block of byte words: each register of codes straight from the
         // packed planes (a load, a shift and a mask per plane), no buffer
@@ -453,10 +473,22 @@ void int8_rows(const basic_quantized_view<S, M>& w, const prepared_activations<A
           using kernel = pack_impl::byte_block<S::bits, A>;
           using L = packed_layout<S::bits, std::uint8_t>;
           const std::uint8_t* in = w.row_codes(r) + k0 / block_codes * L::block_words(L::block_codes);
-          [&]<std::size_t... R>(std::index_sequence<R...>) LOWBIT_INLINE_LAMBDA {
-            (step_register(k0 + R * bytes, R % 2, kernel::template code_register<R>(in)), ...);
+          if constexpr (group_sums) {
+            // groups of several registers, aligned in the block: the int32 dot
+            // sums of a group are added exactly before one convert and one
+            // scale per group
+            I p[NT];
+            for (std::size_t t = 0; t < NT; ++t) p[t] = I(0);
+            [&]<std::size_t... R>(std::index_sequence<R...>) LOWBIT_INLINE_LAMBDA {
+              (group_register.template operator()<R>(in, k0, p), ...);
+            }
+            (std::make_index_sequence<block_codes / bytes>{});
+          } else {
+            [&]<std::size_t... R>(std::index_sequence<R...>) LOWBIT_INLINE_LAMBDA {
+              (step_register(k0 + R * bytes, R % 2, kernel::template code_register<R>(in)), ...);
+            }
+            (std::make_index_sequence<block_codes / bytes>{});
           }
-          (std::make_index_sequence<block_codes / bytes>{});
           continue;
         }
       }
@@ -638,10 +670,21 @@ status try_gemm_threads(const basic_quantized_view<S, M>& w, const T* x, std::si
   auto range = [&](std::size_t i) { return c.r0 + rows * i / workers; };
   detail::scratch_vector<std::thread> pool;
   pool.reserve(workers - 1);
-  for (std::size_t i = 1; i < workers; ++i)
-    pool.emplace_back(
-        [&, i] { matmul_impl::run_rows<P>(w, act, range(i), range(i + 1), y, c.y_stride, e, scratch[i]); });
-  matmul_impl::run_rows<P>(w, act, range(0), range(1), y, c.y_stride, e, scratch[0]);
+  auto work = [&](std::size_t i) {
+    matmul_impl::run_rows<P>(w, act, range(i), range(i + 1), y, c.y_stride, e, scratch[i]);
+  };
+  std::size_t started = 1;  // ranges [1, started) run on threads of their own
+#if LOWBIT_HAS_EXCEPTIONS
+  try {
+    for (; started < workers; ++started) pool.emplace_back(work, started);
+  } catch (const std::system_error&) {
+    // no more threads to be had: the calling thread runs the ranges left without one
+  }
+#else
+  for (; started < workers; ++started) pool.emplace_back(work, started);
+#endif
+  work(0);
+  for (std::size_t i = started; i < workers; ++i) work(i);
   for (auto& t : pool) t.join();
   return {};
 }
