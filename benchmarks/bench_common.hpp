@@ -15,6 +15,8 @@
 #include <new>
 #include <string>
 
+#include "lowbit/config.hpp"  // xsimd
+
 namespace lowbit_bench {
 
 /// Codes per call of an L2-resident benchmark: codes + packed <= 128 KiB, well inside the 1 MiB L2.
@@ -23,6 +25,27 @@ inline constexpr std::size_t l2_codes = std::size_t{64} << 10;
 inline constexpr std::size_t dram_codes = std::size_t{4} << 20;
 /// Total bytes (inputs + outputs) a rotation cycles through before it reuses a copy.
 inline constexpr std::size_t rotation_bytes = std::size_t{1} << 30;
+
+/// OR of the n bytes at p (n a multiple of 32 register bytes, p 64-byte aligned):
+/// the read floor's kernel, a SIMD pass that only loads.
+template <class A>
+std::uint64_t read_all(const std::uint8_t* p, std::size_t n) {
+  using batch = xsimd::batch<std::uint64_t, A>;
+  batch a0(std::uint64_t{0}), a1 = a0, a2 = a0, a3 = a0;
+  const auto* w = reinterpret_cast<const std::uint64_t*>(p);
+  std::size_t i = 0;
+  for (; i + 4 * batch::size <= n / 8; i += 4 * batch::size) {
+    a0 |= batch::load_aligned(w + i);
+    a1 |= batch::load_aligned(w + i + batch::size);
+    a2 |= batch::load_aligned(w + i + 2 * batch::size);
+    a3 |= batch::load_aligned(w + i + 3 * batch::size);
+  }
+  alignas(64) std::uint64_t lanes[batch::size];
+  (a0 | a1 | a2 | a3).store_aligned(lanes);
+  std::uint64_t r = 0;
+  for (std::uint64_t v : lanes) r |= v;
+  return r;
+}
 
 /// The CPU model (from /proc/cpuinfo) in the benchmark context: figures from
 /// different machines of this kind differ, so every report says which it is.

@@ -22,25 +22,6 @@ namespace {
 using lowbit_bench::buffer;
 using lowbit_bench::rotation;
 
-template <class A>
-std::uint64_t read_all(const std::uint8_t* p, std::size_t n) {
-  using batch = xsimd::batch<std::uint64_t, A>;
-  batch a0(std::uint64_t{0}), a1 = a0, a2 = a0, a3 = a0;
-  const auto* w = reinterpret_cast<const std::uint64_t*>(p);
-  std::size_t i = 0;
-  for (; i + 4 * batch::size <= n / 8; i += 4 * batch::size) {
-    a0 |= batch::load_aligned(w + i);
-    a1 |= batch::load_aligned(w + i + batch::size);
-    a2 |= batch::load_aligned(w + i + 2 * batch::size);
-    a3 |= batch::load_aligned(w + i + 3 * batch::size);
-  }
-  alignas(64) std::uint64_t lanes[batch::size];
-  (a0 | a1 | a2 | a3).store_aligned(lanes);
-  std::uint64_t r = 0;
-  for (std::uint64_t v : lanes) r |= v;
-  return r;
-}
-
 enum class floor_kind { read, write, memcpy };
 
 void floor_bench(benchmark::State& state, floor_kind kind, bool dram) {
@@ -50,7 +31,7 @@ void floor_bench(benchmark::State& state, floor_kind kind, bool dram) {
   auto call = [&](std::uint8_t* in, std::uint8_t* out) {
     switch (kind) {
       case floor_kind::read:
-        benchmark::DoNotOptimize(read_all<xsimd::default_arch>(in, bytes));
+        benchmark::DoNotOptimize(lowbit_bench::read_all<xsimd::default_arch>(in, bytes));
         break;
       case floor_kind::write:
         std::memset(out, 0x3C, bytes);

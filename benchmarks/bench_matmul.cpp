@@ -59,24 +59,6 @@ void on_threads(unsigned threads, F&& f) {
   for (auto& th : pool) th.join();
 }
 
-std::uint64_t read_bytes(const std::uint8_t* p, std::size_t n) {
-  using batch = xsimd::batch<std::uint64_t>;
-  batch a0(std::uint64_t{0}), a1 = a0, a2 = a0, a3 = a0;
-  const auto* w = reinterpret_cast<const std::uint64_t*>(p);
-  std::size_t i = 0;
-  for (; i + 4 * batch::size <= n / 8; i += 4 * batch::size) {
-    a0 |= batch::load_unaligned(w + i);
-    a1 |= batch::load_unaligned(w + i + batch::size);
-    a2 |= batch::load_unaligned(w + i + 2 * batch::size);
-    a3 |= batch::load_unaligned(w + i + 3 * batch::size);
-  }
-  alignas(64) std::uint64_t lanes[batch::size];
-  (a0 | a1 | a2 | a3).store_aligned(lanes);
-  std::uint64_t r = 0;
-  for (std::uint64_t v : lanes) r |= v;
-  return r;
-}
-
 /// Bytes a dram rotation covers: >= 1 GiB and >= 4 x the LLC the OS reports.
 std::size_t rotation_total() {
   const long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
@@ -102,7 +84,8 @@ double read_floor(std::size_t bytes, bool dram, unsigned threads) {
     const auto t0 = clock_type::now();
     on_threads(threads, [&](unsigned t) {
       std::uint64_t s = 0;
-      for (std::size_t p = 0; p < passes; ++p) s |= read_bytes(bufs[p % copies].data() + t * share, share);
+      for (std::size_t p = 0; p < passes; ++p)
+        s |= lowbit_bench::read_all<xsimd::default_arch>(bufs[p % copies].data() + t * share, share);
       if (t == 0) sink |= s;
     });
     const double sec = std::chrono::duration<double>(clock_type::now() - t0).count();
@@ -310,15 +293,20 @@ void fp32_rows(const float* w, const float* x, std::size_t tokens, std::size_t c
   }
 }
 
+/// The fp32 weights of the baselines: one copy in cache, a rotation out of it.
+const std::vector<std::vector<float>>& fp32_weights(std::size_t rows, std::size_t cols, bool dram) {
+  using copies_t = std::vector<std::vector<float>>;
+  return cached<copies_t>("fp32" + std::to_string(rows) + "x" + std::to_string(cols) + (dram ? "dram" : "cache"), [&] {
+    const std::size_t bytes = rows * cols * sizeof(float);
+    const std::size_t n = dram ? std::max<std::size_t>(2, rotation_total() / bytes + 1) : 1;
+    return copies_t(n, weights(rows, cols, 1));
+  });
+}
+
 void bench_fp32(benchmark::State& state, std::size_t rows, std::size_t cols, std::size_t tokens, bool dram,
                 unsigned threads) {
   const std::size_t bytes = rows * cols * sizeof(float);
-  using copies_t = std::vector<std::vector<float>>;
-  const copies_t& ws =
-      cached<copies_t>("fp32" + std::to_string(rows) + "x" + std::to_string(cols) + (dram ? "dram" : "cache"), [&] {
-        const std::size_t n = dram ? std::max<std::size_t>(2, rotation_total() / bytes + 1) : 1;
-        return copies_t(n, weights(rows, cols, 1));
-      });
+  const auto& ws = fp32_weights(rows, cols, dram);
   const std::size_t copies = ws.size();
   const auto x = acts(tokens * cols, 2);
   std::vector<float> y(tokens * rows);
@@ -341,12 +329,7 @@ void bench_openblas(benchmark::State& state, std::size_t rows, std::size_t cols,
                     unsigned threads) {
   openblas_set_num_threads(static_cast<int>(threads));
   const std::size_t bytes = rows * cols * sizeof(float);
-  using copies_t = std::vector<std::vector<float>>;
-  const copies_t& ws =
-      cached<copies_t>("fp32" + std::to_string(rows) + "x" + std::to_string(cols) + (dram ? "dram" : "cache"), [&] {
-        const std::size_t n = dram ? std::max<std::size_t>(2, rotation_total() / bytes + 1) : 1;
-        return copies_t(n, weights(rows, cols, 1));
-      });
+  const auto& ws = fp32_weights(rows, cols, dram);
   const std::size_t copies = ws.size();
   const auto x = acts(tokens * cols, 2);
   std::vector<float> y(tokens * rows);

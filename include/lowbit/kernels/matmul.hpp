@@ -624,22 +624,34 @@ void prepare(const T* x, std::size_t tokens, std::size_t cols, std::size_t x_str
     prepare_int8(x, tokens, cols, x_stride, detail::activation_block<S>, act);
 }
 
+/// What both entry points do before any row: the compile-time checks, the
+/// argument checks (nothing is written on a refusal), and the activations
+/// converted / quantized once for every row and thread. `act.tokens` stays 0
+/// when there is nothing to compute.
+template <class Path, Scheme S, bool M, class T, class E, class Arch>
+status begin(const basic_quantized_view<S, M>& w, const T* x, std::size_t tokens, const float* y,
+             const matmul_options& options, const E& e, detail::matmul_call& c, prepared_activations<Arch>& act) {
+  static_assert(detail::is_path<Path>, "lowbit::gemm: Path must be path::automatic, path::floating or path::int8_dot");
+  static_assert(detail::is_epilogue<E>, "lowbit::gemm: the epilogue must be epilogue::none, bias, scale or accumulate");
+  static_assert(FloatStorage<T>, "lowbit::gemm: activations must be float, lowbit::fp16 or lowbit::bf16");
+  using P = resolved_path<Path, S, Arch>;
+  LOWBIT_TRACE_KERNEL((std::is_same_v<P, path::floating> ? "gemm_floating" : "gemm_int8_dot"), Arch);
+  LOWBIT_TRY(detail::check_matmul(w, x, tokens, y, options, e, "gemm", c));
+  if (c.r0 != c.r1 && tokens != 0) prepare<P, S>(x, tokens, w.cols(), c.x_stride, act);
+  return {};
+}
+
 }  // namespace matmul_impl
 
 /// The SIMD gemm (see matmul.hpp for the contract).
 template <class Path, Scheme S, bool M, class T, class E, class Arch = xsimd::default_arch>
 status try_gemm(const basic_quantized_view<S, M>& w, const T* x, std::size_t tokens, float* y,
                 const matmul_options& options, const E& e) {
-  static_assert(detail::is_path<Path>, "lowbit::gemm: Path must be path::automatic, path::floating or path::int8_dot");
-  static_assert(detail::is_epilogue<E>, "lowbit::gemm: the epilogue must be epilogue::none, bias, scale or accumulate");
-  static_assert(FloatStorage<T>, "lowbit::gemm: activations must be float, lowbit::fp16 or lowbit::bf16");
   using P = matmul_impl::resolved_path<Path, S, Arch>;
-  LOWBIT_TRACE_KERNEL((std::is_same_v<P, path::floating> ? "gemm_floating" : "gemm_int8_dot"), Arch);
   detail::matmul_call c;
-  LOWBIT_TRY(detail::check_matmul(w, x, tokens, y, options, e, "gemm", c));
-  if (c.r0 == c.r1 || tokens == 0) return {};
   matmul_impl::prepared_activations<Arch> act;
-  matmul_impl::prepare<P, S>(x, tokens, w.cols(), c.x_stride, act);
+  LOWBIT_TRY(matmul_impl::begin<Path>(w, x, tokens, y, options, e, c, act));
+  if (act.tokens == 0) return {};
   matmul_impl::row_scratch<Arch> scratch(w, act);
   matmul_impl::run_rows<P>(w, act, c.r0, c.r1, y, c.y_stride, e, scratch);
   return {};
@@ -651,17 +663,12 @@ status try_gemm(const basic_quantized_view<S, M>& w, const T* x, std::size_t tok
 template <class Path, Scheme S, bool M, class T, class E, class Arch = xsimd::default_arch>
 status try_gemm_threads(const basic_quantized_view<S, M>& w, const T* x, std::size_t tokens, float* y, unsigned count,
                         const matmul_options& options, const E& e) {
-  static_assert(detail::is_path<Path>, "lowbit::gemm: Path must be path::automatic, path::floating or path::int8_dot");
-  static_assert(detail::is_epilogue<E>, "lowbit::gemm: the epilogue must be epilogue::none, bias, scale or accumulate");
-  static_assert(FloatStorage<T>, "lowbit::gemm: activations must be float, lowbit::fp16 or lowbit::bf16");
   using P = matmul_impl::resolved_path<Path, S, Arch>;
-  LOWBIT_TRACE_KERNEL((std::is_same_v<P, path::floating> ? "gemm_floating" : "gemm_int8_dot"), Arch);
   if (count == 0) return detail::failure("gemm: the thread count is 0; give at least 1");
   detail::matmul_call c;
-  LOWBIT_TRY(detail::check_matmul(w, x, tokens, y, options, e, "gemm", c));
-  if (c.r0 == c.r1 || tokens == 0) return {};
   matmul_impl::prepared_activations<Arch> act;
-  matmul_impl::prepare<P, S>(x, tokens, w.cols(), c.x_stride, act);
+  LOWBIT_TRY(matmul_impl::begin<Path>(w, x, tokens, y, options, e, c, act));
+  if (act.tokens == 0) return {};
   const std::size_t rows = c.r1 - c.r0;
   const std::size_t workers = std::min<std::size_t>(count, rows);
   detail::scratch_vector<matmul_impl::row_scratch<Arch>> scratch;
