@@ -214,18 +214,38 @@ const T& cached(const std::string& key, Make&& make) {
 
 // ---------------------------------------------------------------- lowbit
 
-template <class S, class Path>
+/// The weights a benchmark runs on: the quantized matrix, or with Prepacked its prepacked form.
+template <class S, bool Prepacked>
+using weights_t = std::conditional_t<Prepacked, prepacked_matrix<S>, quantized_matrix<S>>;
+
+template <class S, bool Prepacked>
+weights_t<S, Prepacked> make_weights(std::size_t rows, std::size_t cols) {
+  const auto w = weights(rows, cols, 1);
+  if constexpr (Prepacked)
+    return lowbit::prepack(lowbit::quantize<S>(w.data(), rows, cols));
+  else
+    return lowbit::quantize<S>(w.data(), rows, cols);
+}
+
+template <class S>
+std::size_t stored_bytes(const prepacked_matrix<S>& p) {
+  return p.bytes();
+}
+
+template <class S, class Path, bool Prepacked>
 void bench_gemv(benchmark::State& state, std::size_t rows, std::size_t cols, bool dram, unsigned nthreads) {
-  using copies_t = std::vector<quantized_matrix<S>>;
-  const copies_t& qs = cached<copies_t>(
-      std::string(typeid(S).name()) + std::to_string(rows) + "x" + std::to_string(cols) + (dram ? "dram" : "cache"),
-      [&] {
-        const auto w = weights(rows, cols, 1);
-        const quantized_matrix<S> q = lowbit::quantize<S>(w.data(), rows, cols);
-        const std::size_t n = dram ? std::max<std::size_t>(2, rotation_total() / stored_bytes(q) + 1) : 1;
-        return copies_t(n, q);
-      });
-  const quantized_matrix<S>& q0 = qs.front();
+  using copies_t = std::vector<weights_t<S, Prepacked>>;
+  const copies_t& qs = cached<copies_t>(std::string(typeid(S).name()) + (Prepacked ? "prepacked" : "") +
+                                            std::to_string(rows) + "x" + std::to_string(cols) +
+                                            (dram ? "dram" : "cache"),
+                                        [&] {
+                                          const auto q = make_weights<S, Prepacked>(rows, cols);
+                                          const std::size_t n =
+                                              dram ? std::max<std::size_t>(2, rotation_total() / stored_bytes(q) + 1)
+                                                   : 1;
+                                          return copies_t(n, q);
+                                        });
+  const auto& q0 = qs.front();
   const std::size_t bytes = stored_bytes(q0);
   const std::size_t copies = qs.size();
   const auto x = acts(cols, 2);
@@ -243,18 +263,17 @@ void bench_gemv(benchmark::State& state, std::size_t rows, std::size_t cols, boo
   state.counters["bits_per_weight"] = q0.layout().bits_per_weight();
 }
 
-template <class S, class Path>
+template <class S, class Path, bool Prepacked>
 void bench_gemm(benchmark::State& state, std::size_t rows, std::size_t cols, std::size_t tokens, unsigned nthreads) {
-  const quantized_matrix<S>& q = cached<quantized_matrix<S>>(
-      std::string(typeid(S).name()) + std::to_string(rows) + "x" + std::to_string(cols), [&] {
-        const auto w = weights(rows, cols, 1);
-        return lowbit::quantize<S>(w.data(), rows, cols);
-      });
+  const auto& q = cached<weights_t<S, Prepacked>>(std::string(typeid(S).name()) + (Prepacked ? "prepacked" : "") +
+                                                      std::to_string(rows) + "x" + std::to_string(cols),
+                                                  [&] { return make_weights<S, Prepacked>(rows, cols); });
   const auto x = acts(tokens * cols, 2);
   std::vector<float> y(tokens * rows);
-  const bool int8 =
-      std::is_same_v<Path, path::int8_dot> ||
-      (std::is_same_v<Path, path::automatic> && kernels::matmul_impl::automatic_is_int8<S, xsimd::default_arch>);
+  using A = xsimd::default_arch;
+  const bool automatic_int8 = Prepacked ? kernels::dot_arch::has_fast_dot<A>
+                                        : kernels::matmul_impl::automatic_is_int8<S, A>;
+  const bool int8 = std::is_same_v<Path, path::int8_dot> || (std::is_same_v<Path, path::automatic> && automatic_int8);
   const double peak = int8 ? int8_peak(nthreads) : fma_peak(nthreads);
   const double floor_gbps = read_floor(stored_bytes(q), false, nthreads);
   for (auto _ : state) {
@@ -366,7 +385,7 @@ std::string shape_name(const shape& s) {
   return std::to_string(s.rows) + "x" + std::to_string(s.cols);
 }
 
-template <class Sc, class Path>
+template <class Sc, class Path, bool Prepacked>
 void register_scheme(const std::string& name, const char* path_name, bool all_shapes) {
   for (const shape& sh : shapes) {
     if (!all_shapes && sh.rows != 4096) continue;
@@ -377,7 +396,7 @@ void register_scheme(const std::string& name, const char* path_name, bool all_sh
         benchmark::RegisterBenchmark(("gemv/" + name + "/" + path_name + "/" + shape_name(sh) + "/" +
                                       (dram ? "dram" : "cache") + "/threads:" + std::to_string(t))
                                          .c_str(),
-                                     [=](benchmark::State& s) { bench_gemv<Sc, Path>(s, sh.rows, sh.cols, dram, t); })
+                                     [=](benchmark::State& s) { bench_gemv<Sc, Path, Prepacked>(s, sh.rows, sh.cols, dram, t); })
             ->Unit(benchmark::kMicrosecond)
             ->UseRealTime();
       }
@@ -386,7 +405,7 @@ void register_scheme(const std::string& name, const char* path_name, bool all_sh
         benchmark::RegisterBenchmark(("gemm/" + name + "/" + path_name + "/" + shape_name(sh) +
                                       "/tokens:" + std::to_string(n) + "/threads:" + std::to_string(t))
                                          .c_str(),
-                                     [=](benchmark::State& s) { bench_gemm<Sc, Path>(s, sh.rows, sh.cols, n, t); })
+                                     [=](benchmark::State& s) { bench_gemm<Sc, Path, Prepacked>(s, sh.rows, sh.cols, n, t); })
             ->Unit(benchmark::kMillisecond)
             ->UseRealTime();
       }
@@ -398,8 +417,10 @@ template <int B, bool Sym, std::size_t G>
 void register_width(bool all_shapes) {
   const std::string name =
       std::string(Sym ? "sym" : "asym") + "_g" + std::to_string(G) + "_fp16/bits:" + std::to_string(B);
-  register_scheme<S<B, Sym, G>, path::floating>(name, "floating", all_shapes);
-  register_scheme<S<B, Sym, G>, path::int8_dot>(name, "int8_dot", all_shapes);
+  register_scheme<S<B, Sym, G>, path::floating, false>(name, "floating", all_shapes);
+  register_scheme<S<B, Sym, G>, path::int8_dot, false>(name, "int8_dot", all_shapes);
+  register_scheme<S<B, Sym, G>, path::floating, true>(name, "floating_prepacked", all_shapes);
+  register_scheme<S<B, Sym, G>, path::int8_dot, true>(name, "int8_dot_prepacked", all_shapes);
 }
 
 int register_all = [] {

@@ -31,6 +31,8 @@
 #include "lowbit/config.hpp"
 #include "lowbit/error.hpp"
 #include "lowbit/kernels/matmul.hpp"
+#include "lowbit/kernels/matmul_prepacked.hpp"
+#include "lowbit/layout/prepacked_matrix.hpp"
 #include "lowbit/layout/quantized_matrix.hpp"
 #include "lowbit/matmul_options.hpp"
 
@@ -113,6 +115,85 @@ template <class Path = path::automatic, Scheme S, class T, class E = epilogue::n
 void gemv(const quantized_matrix<S>& w, const T* x, float* y, threads t, const matmul_options& options = {},
           const E& e = {}) {
   detail::throw_if_failed(kernels::try_gemm_threads<Path, S, false, T, E>(w.view(), x, 1, y, t.count, options, e));
+}
+
+// ---------------------------------------------------------------- prepacked
+
+// The same entry points on a prepacked matrix (layout/prepacked_matrix.hpp,
+// made by prepack.hpp): rows in tiles of 4, one activation load feeding the
+// 4 rows. The same contract; its own summation order, so its results are
+// bit-identical across row ranges, thread counts and token counts, not to the
+// quantized view's. path::automatic is int8_dot where the CPU has an integer
+// dot product (AVX2 or better), else floating.
+
+template <class Path = path::automatic, Scheme S, bool M, class T, class E = epilogue::none>
+status try_gemm(const basic_prepacked_view<S, M>& w, const T* x, std::size_t tokens, float* y,
+                const matmul_options& options = {}, const E& e = {}) {
+  return kernels::try_gemm_prepacked<Path, S, M, T, E>(w, x, tokens, y, options, e);
+}
+template <class Path = path::automatic, Scheme S, class T, class E = epilogue::none>
+status try_gemm(const prepacked_matrix<S>& w, const T* x, std::size_t tokens, float* y,
+                const matmul_options& options = {}, const E& e = {}) {
+  return kernels::try_gemm_prepacked<Path, S, false, T, E>(w.view(), x, tokens, y, options, e);
+}
+template <class Path = path::automatic, Scheme S, bool M, class T, class E = epilogue::none>
+void gemm(const basic_prepacked_view<S, M>& w, const T* x, std::size_t tokens, float* y,
+          const matmul_options& options = {}, const E& e = {}) {
+  detail::throw_if_failed(kernels::try_gemm_prepacked<Path, S, M, T, E>(w, x, tokens, y, options, e));
+}
+template <class Path = path::automatic, Scheme S, class T, class E = epilogue::none>
+void gemm(const prepacked_matrix<S>& w, const T* x, std::size_t tokens, float* y, const matmul_options& options = {},
+          const E& e = {}) {
+  detail::throw_if_failed(kernels::try_gemm_prepacked<Path, S, false, T, E>(w.view(), x, tokens, y, options, e));
+}
+template <class Path = path::automatic, Scheme S, bool M, class T, class E = epilogue::none>
+status try_gemm(const basic_prepacked_view<S, M>& w, const T* x, std::size_t tokens, float* y, threads t,
+                const matmul_options& options = {}, const E& e = {}) {
+  return kernels::try_gemm_prepacked_threads<Path, S, M, T, E>(w, x, tokens, y, t.count, options, e);
+}
+template <class Path = path::automatic, Scheme S, class T, class E = epilogue::none>
+status try_gemm(const prepacked_matrix<S>& w, const T* x, std::size_t tokens, float* y, threads t,
+                const matmul_options& options = {}, const E& e = {}) {
+  return kernels::try_gemm_prepacked_threads<Path, S, false, T, E>(w.view(), x, tokens, y, t.count, options, e);
+}
+template <class Path = path::automatic, Scheme S, bool M, class T, class E = epilogue::none>
+void gemm(const basic_prepacked_view<S, M>& w, const T* x, std::size_t tokens, float* y, threads t,
+          const matmul_options& options = {}, const E& e = {}) {
+  detail::throw_if_failed(kernels::try_gemm_prepacked_threads<Path, S, M, T, E>(w, x, tokens, y, t.count, options, e));
+}
+template <class Path = path::automatic, Scheme S, class T, class E = epilogue::none>
+void gemm(const prepacked_matrix<S>& w, const T* x, std::size_t tokens, float* y, threads t,
+          const matmul_options& options = {}, const E& e = {}) {
+  detail::throw_if_failed(kernels::try_gemm_prepacked_threads<Path, S, false, T, E>(w.view(), x, tokens, y, t.count, options, e));
+}
+template <class Path = path::automatic, Scheme S, bool M, class T, class E = epilogue::none>
+status try_gemv(const basic_prepacked_view<S, M>& w, const T* x, float* y, const matmul_options& options = {},
+                const E& e = {}) {
+  return kernels::try_gemm_prepacked<Path, S, M, T, E>(w, x, 1, y, options, e);
+}
+template <class Path = path::automatic, Scheme S, class T, class E = epilogue::none>
+status try_gemv(const prepacked_matrix<S>& w, const T* x, float* y, const matmul_options& options = {},
+                const E& e = {}) {
+  return kernels::try_gemm_prepacked<Path, S, false, T, E>(w.view(), x, 1, y, options, e);
+}
+template <class Path = path::automatic, Scheme S, bool M, class T, class E = epilogue::none>
+void gemv(const basic_prepacked_view<S, M>& w, const T* x, float* y, const matmul_options& options = {},
+          const E& e = {}) {
+  detail::throw_if_failed(kernels::try_gemm_prepacked<Path, S, M, T, E>(w, x, 1, y, options, e));
+}
+template <class Path = path::automatic, Scheme S, class T, class E = epilogue::none>
+void gemv(const prepacked_matrix<S>& w, const T* x, float* y, const matmul_options& options = {}, const E& e = {}) {
+  detail::throw_if_failed(kernels::try_gemm_prepacked<Path, S, false, T, E>(w.view(), x, 1, y, options, e));
+}
+template <class Path = path::automatic, Scheme S, bool M, class T, class E = epilogue::none>
+void gemv(const basic_prepacked_view<S, M>& w, const T* x, float* y, threads t, const matmul_options& options = {},
+          const E& e = {}) {
+  detail::throw_if_failed(kernels::try_gemm_prepacked_threads<Path, S, M, T, E>(w, x, 1, y, t.count, options, e));
+}
+template <class Path = path::automatic, Scheme S, class T, class E = epilogue::none>
+void gemv(const prepacked_matrix<S>& w, const T* x, float* y, threads t, const matmul_options& options = {},
+          const E& e = {}) {
+  detail::throw_if_failed(kernels::try_gemm_prepacked_threads<Path, S, false, T, E>(w.view(), x, 1, y, t.count, options, e));
 }
 
 }  // namespace LOWBIT_NS

@@ -116,15 +116,20 @@ oracle make_oracle(const quantized_matrix<S>& q, const std::vector<float>& x, st
   return o;
 }
 
-/// Runs gemm<Path> on rows [r0, r1) into a poisoned, strided Y and checks it against the oracle.
-template <class S, class Path>
+/// Runs gemm<Path> on rows [r0, r1) into a poisoned, strided Y and checks it
+/// against the oracle; with Prepacked, on prepack(q) (the same W^, the same bounds).
+template <class S, class Path, bool Prepacked = false>
 void check_gemm(const quantized_matrix<S>& q, const std::vector<float>& x, std::size_t tokens, std::size_t x_stride,
                 std::size_t r0, std::size_t r1) {
+  CAPTURE(Prepacked);
   const std::size_t rows = q.rows(), cols = q.cols(), y_stride = rows + 3;
   const oracle o = make_oracle<S, Path>(q, x, tokens, x_stride);
   std::vector<float> y(tokens * y_stride + 5, poison);
-  lowbit::gemm<Path>(q, x.data(), tokens, y.data(),
-                     {.row_begin = r0, .row_end = r1, .x_stride = x_stride, .y_stride = y_stride});
+  const matmul_options options{.row_begin = r0, .row_end = r1, .x_stride = x_stride, .y_stride = y_stride};
+  if constexpr (Prepacked)
+    lowbit::gemm<Path>(lowbit::prepack(q), x.data(), tokens, y.data(), options);
+  else
+    lowbit::gemm<Path>(q, x.data(), tokens, y.data(), options);
   double num = 0, den = 0;
   const double slack = (static_cast<double>(cols) + 64.0) * std::ldexp(1.0, -24);
   for (std::size_t n = 0; n < tokens; ++n)
@@ -187,7 +192,20 @@ void check_int8_close_to_floating(const quantized_matrix<S>& q, const std::vecto
   if (den > 0) CHECK(std::sqrt(num / den) <= 3.0 * estimate);
 }
 
+/// prepack then unprepack gives back q, byte for byte.
 template <class S>
+void check_round_trip(const quantized_matrix<S>& q) {
+  const prepacked_matrix<S> p = lowbit::prepack(q);
+  CHECK(p.bytes() == p.layout().total_bytes());
+  const quantized_matrix<S> back = lowbit::unprepack(p);
+  CHECK(back.codes() == q.codes());
+  CHECK(std::memcmp(back.scales().data(), q.scales().data(), q.layout().scale_bytes()) == 0);
+  if constexpr (S::has_zero_point)
+    CHECK(std::memcmp(back.zero_points().data(), q.zero_points().data(), q.layout().zero_point_bytes()) == 0);
+}
+
+/// The oracle checks on both paths; with Prepacked also on prepack(q), and its round trip.
+template <class S, bool Prepacked = false>
 void check_scheme(std::uint32_t seed) {
   struct shape {
     std::size_t rows, cols, tokens;
@@ -207,6 +225,11 @@ void check_scheme(std::uint32_t seed) {
     check_gemm<S, path::floating>(q, x, sh.tokens, x_stride, r0, r1);
     check_gemm<S, path::int8_dot>(q, x, sh.tokens, x_stride, r0, r1);
     if (sh.cols >= 512) check_int8_close_to_floating(q, x, sh.tokens, x_stride);
+    if constexpr (Prepacked) {
+      check_gemm<S, path::floating, true>(q, x, sh.tokens, x_stride, r0, r1);
+      check_gemm<S, path::int8_dot, true>(q, x, sh.tokens, x_stride, r0, r1);
+      check_round_trip(q);
+    }
   }
 }
 
@@ -219,29 +242,29 @@ TEST_CASE("matmul: gemm matches the fp64 oracle, both paths, every kind of schem
 #if defined(LOWBIT_TEST_MATMUL_FEW)
   // the sanitizer build (tests/CMakeLists.txt): a few schemes that reach every
   // kernel (the register int8 kernel, the portable block loop, wide words, 1 bit)
-  check_scheme<scheme<bits<1>, symmetric, per_group<32>, scale<fp16>>>(1);
+  check_scheme<scheme<bits<1>, symmetric, per_group<32>, scale<fp16>>, true>(1);
   check_scheme<scheme<bits<3>, asymmetric, per_group<7>, zero_point<fp16>>>(6);
-  check_scheme<scheme<bits<4>, asymmetric, per_group<128>, scale<fp16>>>(7);
-  check_scheme<scheme<bits<8>, asymmetric, per_channel, zero_point<bf16>, code_word<std::uint16_t>>>(18);
+  check_scheme<scheme<bits<4>, asymmetric, per_group<128>, scale<fp16>>, true>(7);
+  check_scheme<scheme<bits<8>, asymmetric, per_channel, zero_point<bf16>, code_word<std::uint16_t>>, true>(18);
 #else
-  check_scheme<scheme<bits<1>, symmetric, per_group<32>, scale<fp16>>>(1);
+  check_scheme<scheme<bits<1>, symmetric, per_group<32>, scale<fp16>>, true>(1);
   check_scheme<scheme<bits<1>, asymmetric, per_channel, zero_point<float>>>(2);
   check_scheme<scheme<bits<2>, asymmetric, per_group<64>, scale<bf16>, zero_point<std::uint8_t>>>(3);
-  check_scheme<scheme<bits<2>, symmetric, per_tensor, code_word<std::uint64_t>>>(4);
-  check_scheme<scheme<bits<3>, symmetric, per_group<128>, scale<fp16>, code_word<std::uint32_t>>>(5);
+  check_scheme<scheme<bits<2>, symmetric, per_tensor, code_word<std::uint64_t>>, true>(4);
+  check_scheme<scheme<bits<3>, symmetric, per_group<128>, scale<fp16>, code_word<std::uint32_t>>, true>(5);
   check_scheme<scheme<bits<3>, asymmetric, per_group<7>, zero_point<fp16>>>(6);
-  check_scheme<scheme<bits<4>, symmetric, per_group<32>, scale<fp16>>>(7);
+  check_scheme<scheme<bits<4>, symmetric, per_group<32>, scale<fp16>>, true>(7);
   check_scheme<scheme<bits<4>, asymmetric, per_group<32>, scale<fp16>, zero_point<fp16>>>(8);
-  check_scheme<scheme<bits<4>, asymmetric, per_group<48>, scale<bf16>, code_word<std::uint16_t>>>(9);
+  check_scheme<scheme<bits<4>, asymmetric, per_group<48>, scale<bf16>, code_word<std::uint16_t>>, true>(9);
   check_scheme<scheme<bits<5>, asymmetric, per_group<96>, zero_point<bf16>>>(10);
-  check_scheme<scheme<bits<5>, symmetric, per_channel, scale<bf16>>>(11);
+  check_scheme<scheme<bits<5>, symmetric, per_channel, scale<bf16>>, true>(11);
   check_scheme<scheme<bits<6>, asymmetric, per_tensor, scale<fp16>, zero_point<std::uint16_t>>>(12);
-  check_scheme<scheme<bits<6>, symmetric, per_group<16>, code_word<std::uint32_t>>>(13);
-  check_scheme<scheme<bits<7>, asymmetric, per_channel, scale<fp16>, zero_point<float>>>(14);
-  check_scheme<scheme<bits<7>, symmetric, per_group<256>, scale<bf16>>>(15);
+  check_scheme<scheme<bits<6>, symmetric, per_group<16>, code_word<std::uint32_t>>, true>(13);
+  check_scheme<scheme<bits<7>, asymmetric, per_channel, scale<fp16>, zero_point<float>>, true>(14);
+  check_scheme<scheme<bits<7>, symmetric, per_group<256>, scale<bf16>>, true>(15);
   check_scheme<scheme<bits<8>, symmetric, per_group<32>, scale<fp16>>>(16);
-  check_scheme<scheme<bits<8>, asymmetric, per_group<64>, scale<fp16>>>(17);
-  check_scheme<scheme<bits<8>, asymmetric, per_channel, zero_point<bf16>, code_word<std::uint16_t>>>(18);
+  check_scheme<scheme<bits<8>, asymmetric, per_group<64>, scale<fp16>>, true>(17);
+  check_scheme<scheme<bits<8>, asymmetric, per_channel, zero_point<bf16>, code_word<std::uint16_t>>, true>(18);
 #endif
 }
 
@@ -519,4 +542,162 @@ TEST_CASE("matmul: a matrix with no columns gives the epilogue of 0") {
   for (float v : y) CHECK(v == 0.0f);
   lowbit::gemv(none, &x, y.data(), {}, epilogue::bias{bias.data()});
   CHECK(y == bias);
+}
+
+// ---------------------------------------------------------------- prepacked
+
+TEST_CASE("prepacked: the byte layout of docs/kernels.md's worked example") {
+  using S = scheme<bits<4>, symmetric, per_group<32>, scale<fp16>>;
+  const std::size_t rows = 6, cols = 200;
+  const auto w = lowbit_test::make(pattern::gaussian, rows, cols, 30);
+  const quantized_matrix<S> q = lowbit::quantize<S>(w.data(), rows, cols);
+  const prepacked_matrix<S> p = lowbit::prepack(q);
+  const prepacked_layout<S>& l = p.layout();
+  CHECK(l.tiles() == 2);
+  CHECK(l.cells() == 2);
+  CHECK(l.groups() == 7);
+  CHECK(l.codes_offset() == 64);
+  CHECK(l.tile_bytes() == 576);
+  CHECK(p.bytes() == 1152);
+  CHECK(reinterpret_cast<std::uintptr_t>(p.data()) % 64 == 0);
+  // every code and scale where the layout says, read from the bytes alone
+  std::vector<std::uint8_t> row(cols), cell(512);
+  for (std::size_t r = 0; r < rows; ++r) {
+    reference::unpack_row<4, std::uint8_t>(q.view().row_codes(r), cols, row.data());
+    for (std::size_t k = 0; k < cols; ++k) {
+      const std::size_t t = r / 4, i = r % 4, c = k / 128, j = k % 128 / 16, kk = k % 16;
+      reference::unpack_row<4, std::uint8_t>(
+          reinterpret_cast<const std::uint8_t*>(p.data() + t * 576 + 64 + c * 256), 512, cell.data());
+      if (cell[64 * j + 16 * i + kk] != row[k]) FAIL_CHECK("code of row ", r, " column ", k);
+    }
+    for (std::size_t g = 0; g < 7; ++g) {
+      fp16 v;
+      std::memcpy(&v, p.data() + (r / 4) * 576 + 2 * (4 * g + r % 4), 2);
+      CHECK(v.bits == q.scale(r, g).bits);
+    }
+  }
+  // W[5][150]: block index 86 of the cell at 576 + 64 + 256, scale at 576 + 2 * 17
+  reference::unpack_row<4, std::uint8_t>(reinterpret_cast<const std::uint8_t*>(p.data() + 576 + 64 + 256), 512,
+                                         cell.data());
+  reference::unpack_row<4, std::uint8_t>(q.view().row_codes(5), cols, row.data());
+  CHECK(cell[86] == row[150]);
+  // padding: rows 6, 7 and columns 200..255 hold code 0, scale 0
+  for (std::size_t k = 0; k < 64; ++k) CHECK(cell[64 * 7 + k] == 0);  // chunk 7: columns 240..255 of the 4 rows
+  for (std::size_t g = 0; g < 7; ++g) CHECK(p.view().scale(6, g).bits == 0);
+  // a view over a copy of the bytes (an engine's file) computes the same
+  alignas(64) static std::byte copy[1152];
+  std::memcpy(copy, p.data(), sizeof copy);
+  const auto v = const_prepacked_view<S>::from_blob(rows, cols, copy, sizeof copy);
+  const auto x = activations<float>(1, cols, cols, 31);
+  std::vector<float> y0(rows), y1(rows);
+  lowbit::gemv(p, x.data(), y0.data());
+  lowbit::gemv(v, x.data(), y1.data());
+  CHECK(std::memcmp(y0.data(), y1.data(), rows * sizeof(float)) == 0);
+}
+
+TEST_CASE("prepacked: every split, thread count and token count give the same bits") {
+  using S = scheme<bits<4>, asymmetric, per_group<32>, scale<fp16>>;
+  using G = scheme<bits<3>, symmetric, per_group<80>, scale<bf16>>;  // blocks that straddle cells
+  const std::size_t rows = 23, cols = 777, tokens = 13;              // tokens: 8 + 4 + 1 token tiles
+  const auto w = lowbit_test::make(pattern::gaussian, rows, cols, 32);
+  const auto x = activations<float>(tokens, cols, cols, 33);
+  auto run = [&](auto tag, auto path_tag) {
+    using Sc = decltype(tag);
+    using Path = decltype(path_tag);
+    const prepacked_matrix<Sc> p = lowbit::prepack(lowbit::quantize<Sc>(w.data(), rows, cols));
+    std::vector<float> whole(tokens * rows, poison);
+    lowbit::gemm<Path>(p, x.data(), tokens, whole.data());
+    for (unsigned t : {1u, 2u, 3u, 7u, 64u}) {
+      std::vector<float> y(tokens * rows, poison);
+      lowbit::gemm<Path>(p, x.data(), tokens, y.data(), threads{t});
+      CHECK(std::memcmp(y.data(), whole.data(), y.size() * sizeof(float)) == 0);
+    }
+    std::vector<float> split(tokens * rows, poison);
+    for (auto [r0, r1] : {std::pair<std::size_t, std::size_t>{0, 5}, {5, 6}, {6, 17}, {17, 23}})
+      lowbit::gemm<Path>(p, x.data(), tokens, split.data(), {.row_begin = r0, .row_end = r1});
+    CHECK(std::memcmp(split.data(), whole.data(), split.size() * sizeof(float)) == 0);
+    for (std::size_t n = 0; n < tokens; ++n) {
+      std::vector<float> one(rows, poison);
+      lowbit::gemv<Path>(p, x.data() + n * cols, one.data());
+      CHECK(std::memcmp(one.data(), whole.data() + n * rows, rows * sizeof(float)) == 0);
+    }
+  };
+  run(S{}, path::floating{});
+  run(S{}, path::int8_dot{});
+  run(G{}, path::int8_dot{});
+}
+
+TEST_CASE("prepacked: fp16 activations, epilogues, NaN / Inf") {
+  using S = scheme<bits<4>, asymmetric, per_group<32>, scale<fp16>>;
+  const std::size_t rows = 5, cols = 200, tokens = 3;
+  const auto w = lowbit_test::make(pattern::gaussian, rows, cols, 34);
+  const quantized_matrix<S> q = lowbit::quantize<S>(w.data(), rows, cols);
+  const prepacked_matrix<S> p = lowbit::prepack(q);
+  const auto xh = activations<fp16>(tokens, cols, cols, 35);
+  std::vector<float> xf(xh.size());
+  for (std::size_t i = 0; i < xh.size(); ++i) xf[i] = float_storage<fp16>::to_float(xh[i]);
+  std::vector<float> a(tokens * rows), b(tokens * rows), bias(rows, 0.5f);
+  lowbit::gemm<path::int8_dot>(p, xh.data(), tokens, a.data());
+  lowbit::gemm<path::int8_dot>(p, xf.data(), tokens, b.data());
+  CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+  lowbit::gemm<path::int8_dot>(p, xf.data(), tokens, b.data(), {}, epilogue::bias{bias.data()});
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(b[i] == a[i] + 0.5f);
+  xf[1 * cols + 70] = std::numeric_limits<float>::quiet_NaN();
+  xf[2 * cols + 199] = -std::numeric_limits<float>::infinity();
+  const oracle o = make_oracle<S, path::floating>(q, xf, tokens, cols);
+  lowbit::gemm<path::floating>(p, xf.data(), tokens, a.data());
+  lowbit::gemm<path::int8_dot>(p, xf.data(), tokens, b.data());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    CAPTURE(i);
+    CHECK(std::isnan(a[i]) == std::isnan(o.value[i]));
+    CHECK(std::isinf(a[i]) == std::isinf(o.value[i]));
+    CHECK(std::isnan(b[i]) == (i >= rows));  // int8: a token with a non-finite block is NaN
+  }
+}
+
+TEST_CASE("prepacked: bad input is refused before anything is written") {
+  using S = scheme<bits<4>, asymmetric, per_group<32>, scale<fp16>>;
+  const std::size_t rows = 6, cols = 64;
+  const auto w = lowbit_test::make(pattern::gaussian, rows, cols, 36);
+  const quantized_matrix<S> q = lowbit::quantize<S>(w.data(), rows, cols);
+  prepacked_matrix<S> p(rows, cols), other(rows, cols + 1);
+  auto message = [](status s) { return std::string(s.message()); };
+  CHECK(message(lowbit::try_prepack(q.view(), other.view())).find("but the matrix is 6x64") != std::string::npos);
+  CHECK(lowbit::try_prepack(q.view(), p.view()).ok());
+  quantized_matrix<S> back(rows, cols + 1);
+  CHECK(message(lowbit::try_unprepack(p.view(), back.view())).find("unprepack: the output is") != std::string::npos);
+  std::vector<std::byte> big(p.bytes() + 64);
+  const auto addr = reinterpret_cast<std::uintptr_t>(big.data());
+  std::byte* aligned = big.data() + (64 - addr % 64) % 64;
+  prepacked_view<S> pv;
+  CHECK(prepacked_view<S>::try_from_blob(rows, cols, aligned, p.bytes(), pv).ok());
+  CHECK(message(prepacked_view<S>::try_from_blob(rows, cols, aligned, p.bytes() - 1, pv)).find("smaller") !=
+        std::string::npos);
+  CHECK(message(prepacked_view<S>::try_from_blob(rows, cols, aligned + 4, p.bytes(), pv)).find("not aligned") !=
+        std::string::npos);
+  CHECK(message(prepacked_view<S>::try_from_blob(rows, cols, nullptr, p.bytes(), pv)).find("null") !=
+        std::string::npos);
+  // prepack into memory that holds the quantized matrix, and back
+  const matrix_layout<S> ql(rows, cols);
+  std::vector<std::byte> shared(std::max(ql.total_bytes(), p.bytes()) + 64);
+  std::byte* base = shared.data() + (64 - reinterpret_cast<std::uintptr_t>(shared.data()) % 64) % 64;
+  const auto qv = quantized_view<S>::from_blob(rows, cols, base, ql.total_bytes());
+  const auto pv2 = prepacked_view<S>::from_blob(rows, cols, base, p.bytes());
+  CHECK(message(lowbit::try_prepack(qv, pv2)).find("prepack: the output overlaps") != std::string::npos);
+  CHECK(message(lowbit::try_unprepack(pv2, qv)).find("unprepack: the output overlaps") != std::string::npos);
+  prepacked_layout<S> l;
+  CHECK(message(prepacked_layout<S>::try_make(SIZE_MAX, 2, l)).find("too large") != std::string::npos);
+  CHECK(message(prepacked_layout<S>::try_make(SIZE_MAX / 8, 16, l)).find("too large") != std::string::npos);
+  // gemm: the output over the prepacked bytes
+  const auto x = activations<float>(1, cols, cols, 37);
+  std::vector<std::byte> before(p.data(), p.data() + p.bytes());
+  const status s = lowbit::try_gemv(p.view(), x.data(), reinterpret_cast<float*>(p.data()));
+  CHECK(message(s).find("overlaps the quantized matrix") != std::string::npos);
+  CHECK(std::memcmp(before.data(), p.data(), p.bytes()) == 0);
+  std::vector<float> y(rows, poison);
+  CHECK(message(lowbit::try_gemv(p, x.data(), y.data(), {.row_begin = 2, .row_end = 9})).find("outside") !=
+        std::string::npos);
+  CHECK(message(lowbit::try_gemm(p, x.data(), 1, y.data(), threads{0})).find("thread count is 0") !=
+        std::string::npos);
+  for (float v : y) CHECK(v == poison);
 }

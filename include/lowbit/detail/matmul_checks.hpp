@@ -2,6 +2,7 @@
 // matrix products (reference/matmul.hpp, kernels/matmul.hpp).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -54,30 +55,41 @@ byte_span strided_span(const T* p, std::size_t tokens, std::size_t stride, std::
   return byte_span::of(p + first, (tokens - 1) * stride + width);
 }
 
-/// Checks everything about a gemm call before anything is written (see matmul.hpp).
-template <Scheme S, bool M, class T, class E>
-status check_matmul(const basic_quantized_view<S, M>& w, const T* x, std::size_t tokens, const float* y,
-                    const matmul_options& o, const E& e, const char* fn, matmul_call& out) {
+/// The memory regions of a quantized view's arrays (codes, scales, zero points).
+template <Scheme S, bool M>
+std::array<byte_span, 3> weight_spans(const basic_quantized_view<S, M>& w) noexcept {
+  const matrix_layout<S>& l = w.layout();
+  std::array<byte_span, 3> s{byte_span::of(w.codes(), l.code_words()), byte_span::of(w.scales(), l.params_count())};
+  if constexpr (S::has_zero_point) s[2] = byte_span::of(w.zero_points(), l.params_count());
+  return s;
+}
+
+/// Checks everything about a gemm call on a rows x cols matrix stored in the
+/// regions `weights` before anything is written (see matmul.hpp).
+template <class T, class E>
+status check_matmul(std::size_t rows, std::size_t cols, const std::array<byte_span, 3>& weights, const T* x,
+                    std::size_t tokens, const float* y, const matmul_options& o, const E& e, const char* fn,
+                    matmul_call& out) {
   matmul_call c;
   c.r0 = o.row_begin;
-  c.r1 = o.row_end == matmul_options::all_rows ? w.rows() : o.row_end;
-  if (c.r0 > c.r1 || c.r1 > w.rows())
-    return failure(fn, ": row range [", o.row_begin, ", ", o.row_end, ") is outside the ", w.rows(),
+  c.r1 = o.row_end == matmul_options::all_rows ? rows : o.row_end;
+  if (c.r0 > c.r1 || c.r1 > rows)
+    return failure(fn, ": row range [", o.row_begin, ", ", o.row_end, ") is outside the ", rows,
                    " rows of the matrix");
-  c.x_stride = o.x_stride == 0 ? w.cols() : o.x_stride;
-  c.y_stride = o.y_stride == 0 ? w.rows() : o.y_stride;
-  if (c.x_stride < w.cols())
-    return failure(fn, ": x_stride ", c.x_stride, " is smaller than the ", w.cols(), " columns of the matrix");
-  if (c.y_stride < w.rows())
-    return failure(fn, ": y_stride ", c.y_stride, " is smaller than the ", w.rows(), " rows of the matrix");
+  c.x_stride = o.x_stride == 0 ? cols : o.x_stride;
+  c.y_stride = o.y_stride == 0 ? rows : o.y_stride;
+  if (c.x_stride < cols)
+    return failure(fn, ": x_stride ", c.x_stride, " is smaller than the ", cols, " columns of the matrix");
+  if (c.y_stride < rows)
+    return failure(fn, ": y_stride ", c.y_stride, " is smaller than the ", rows, " rows of the matrix");
   if (tokens > 0) {
-    const checked_size xs = checked_size(tokens - 1) * c.x_stride + w.cols();
-    const checked_size ys = checked_size(tokens - 1) * c.y_stride + w.rows();
+    const checked_size xs = checked_size(tokens - 1) * c.x_stride + cols;
+    const checked_size ys = checked_size(tokens - 1) * c.y_stride + rows;
     if ((xs * sizeof(T)).overflow() || (ys * sizeof(float)).overflow())
       return failure(fn, ": ", tokens, " tokens with these strides do not fit in memory");
   }
   const bool writes = tokens > 0 && c.r1 > c.r0;
-  if (writes && w.cols() > 0 && x == nullptr) return failure(fn, ": x pointer is null");
+  if (writes && cols > 0 && x == nullptr) return failure(fn, ": x pointer is null");
   if (writes && y == nullptr) return failure(fn, ": y pointer is null");
   if (reinterpret_cast<std::uintptr_t>(x) % alignof(T) != 0)
     return failure(fn, ": x pointer is not aligned to ", alignof(T), " bytes");
@@ -90,13 +102,10 @@ status check_matmul(const basic_quantized_view<S, M>& w, const T* x, std::size_t
   }
   if (writes) {
     const byte_span ys = strided_span(y, tokens, c.y_stride, c.r0, c.r1 - c.r0);
-    if (ys.overlaps(strided_span(x, tokens, c.x_stride, 0, w.cols())))
+    if (ys.overlaps(strided_span(x, tokens, c.x_stride, 0, cols)))
       return failure(fn, ": the output y overlaps the activations x");
-    const matrix_layout<S>& l = w.layout();
-    bool weights = ys.overlaps(byte_span::of(w.codes(), l.code_words())) ||
-                   ys.overlaps(byte_span::of(w.scales(), l.params_count()));
-    if constexpr (S::has_zero_point) weights = weights || ys.overlaps(byte_span::of(w.zero_points(), l.params_count()));
-    if (weights) return failure(fn, ": the output y overlaps the quantized matrix");
+    for (const byte_span& w : weights)
+      if (ys.overlaps(w)) return failure(fn, ": the output y overlaps the quantized matrix");
     if constexpr (std::is_same_v<E, epilogue::bias>)
       if (ys.overlaps(byte_span::of(e.values + c.r0, c.r1 - c.r0)))
         return failure(fn, ": the output y overlaps the bias");

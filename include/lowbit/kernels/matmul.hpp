@@ -75,8 +75,9 @@ using ubatch = xsimd::batch<std::uint8_t, A>;
 /// Codes per packed block (layout/packed_layout.hpp): the unit rows are unpacked in.
 inline constexpr std::size_t block_codes = 512;
 /// Activation rows are padded with zeros to a multiple of this, so that the
-/// last register of a row can be read whole.
-inline constexpr std::size_t row_pad = 64;
+/// last register of a row (or the last 128-column cell of a prepacked tile)
+/// can be read whole.
+inline constexpr std::size_t row_pad = 128;
 /// Tokens a block of codes is unpacked for at once (GEMM).
 inline constexpr std::size_t token_tile = 4;
 
@@ -217,7 +218,9 @@ void prepare_int8(const T* x, std::size_t tokens, std::size_t cols, std::size_t 
   p.stride = padded_cols(cols);
   p.block = block;
   p.blocks = (cols + block - 1) / block;
-  p.xs_stride = (p.blocks + 1 + row_pad - 1) / row_pad * row_pad;  // >= blocks + 1: see chunk_scales
+  // >= blocks + 1 (see chunk_scales) and past the blocks of the padded row
+  // (prepacked cells: up to row_pad / 16 more), zero-filled
+  p.xs_stride = (p.blocks + row_pad / 16 + 1 + 63) / 64 * 64;
   p.a.assign(tokens * p.stride, 0);
   p.s.assign(tokens * p.xs_stride, 0.0f);
   p.xs.assign(tokens * p.xs_stride, 0.0f);
@@ -636,7 +639,7 @@ status begin(const basic_quantized_view<S, M>& w, const T* x, std::size_t tokens
   static_assert(FloatStorage<T>, "lowbit::gemm: activations must be float, lowbit::fp16 or lowbit::bf16");
   using P = resolved_path<Path, S, Arch>;
   LOWBIT_TRACE_KERNEL((std::is_same_v<P, path::floating> ? "gemm_floating" : "gemm_int8_dot"), Arch);
-  LOWBIT_TRY(detail::check_matmul(w, x, tokens, y, options, e, "gemm", c));
+  LOWBIT_TRY(detail::check_matmul(w.rows(), w.cols(), detail::weight_spans(w), x, tokens, y, options, e, "gemm", c));
   if (c.r0 != c.r1 && tokens != 0) prepare<P, S>(x, tokens, w.cols(), c.x_stride, act);
   return {};
 }

@@ -77,7 +77,7 @@ status try_gemm(const basic_quantized_view<S, M>& w, const T* x, std::size_t tok
                 "lowbit::reference::gemm: give the path explicitly, path::floating or path::int8_dot");
   static_assert(detail::is_epilogue<E>, "lowbit::reference::gemm: E must be a lowbit::epilogue type");
   detail::matmul_call c;
-  LOWBIT_TRY(detail::check_matmul(w, x, tokens, y, options, e, "gemm", c));
+  LOWBIT_TRY(detail::check_matmul(w.rows(), w.cols(), detail::weight_spans(w), x, tokens, y, options, e, "gemm", c));
   const std::size_t cols = w.cols();
   const matrix_layout<S>& l = w.layout();
   const std::size_t glen = l.group_length();
