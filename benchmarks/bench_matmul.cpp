@@ -214,76 +214,98 @@ const T& cached(const std::string& key, Make&& make) {
 
 // ---------------------------------------------------------------- lowbit
 
-/// The weights a benchmark runs on: the quantized matrix, or with Prepacked its prepacked form.
+/// The copies of the weights a benchmark runs on (one in cache, a rotation
+/// out of it): the quantized matrix in its blob layout, or with Prepacked its
+/// prepacked form, in one arena of 2 MiB pages like the floor's buffers (an
+/// engine's arena; views over it, as an engine would hold them).
 template <class S, bool Prepacked>
-using weights_t = std::conditional_t<Prepacked, prepacked_matrix<S>, quantized_matrix<S>>;
+struct weight_copies {
+  using view_t = std::conditional_t<Prepacked, const_prepacked_view<S>, const_quantized_view<S>>;
+  lowbit_bench::buffer arena;
+  std::vector<view_t> views;
+  std::size_t bytes = 0;  ///< stored bytes of one copy (codes, scales, zero points; prepacked: its bytes)
+  double bits_per_weight = 0;
+};
 
 template <class S, bool Prepacked>
-weights_t<S, Prepacked> make_weights(std::size_t rows, std::size_t cols) {
+weight_copies<S, Prepacked> make_copies(std::size_t rows, std::size_t cols, bool dram) {
   const auto w = weights(rows, cols, 1);
-  if constexpr (Prepacked)
-    return lowbit::prepack(lowbit::quantize<S>(w.data(), rows, cols));
-  else
-    return lowbit::quantize<S>(w.data(), rows, cols);
+  const quantized_matrix<S> q = lowbit::quantize<S>(w.data(), rows, cols);
+  weight_copies<S, Prepacked> c;
+  std::vector<std::uint8_t> image;  // one copy's bytes
+  if constexpr (Prepacked) {
+    const prepacked_matrix<S> p = lowbit::prepack(q);
+    image.assign(reinterpret_cast<const std::uint8_t*>(p.data()),
+                 reinterpret_cast<const std::uint8_t*>(p.data()) + p.bytes());
+    c.bytes = p.bytes();
+    c.bits_per_weight = p.layout().bits_per_weight();
+  } else {
+    const matrix_layout<S>& l = q.layout();
+    image.assign(l.total_bytes(), 0);
+    std::memcpy(image.data(), q.codes().data(), l.code_bytes());
+    std::memcpy(image.data() + l.scales_offset(), q.scales().data(), l.scale_bytes());
+    if constexpr (S::has_zero_point)
+      std::memcpy(image.data() + l.zero_points_offset(), q.zero_points().data(), l.zero_point_bytes());
+    c.bytes = stored_bytes(q);
+    c.bits_per_weight = l.bits_per_weight();
+  }
+  const std::size_t stride = (image.size() + 63) / 64 * 64;
+  const std::size_t n = dram ? std::max<std::size_t>(2, rotation_total() / c.bytes + 1) : 1;
+  c.arena = lowbit_bench::buffer(stride * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint8_t* at = c.arena.data() + i * stride;
+    std::memcpy(at, image.data(), image.size());
+    c.views.push_back(weight_copies<S, Prepacked>::view_t::from_blob(rows, cols, at, image.size()));
+  }
+  return c;
 }
 
-template <class S>
-std::size_t stored_bytes(const prepacked_matrix<S>& p) {
-  return p.bytes();
+template <class S, bool Prepacked>
+const weight_copies<S, Prepacked>& cached_copies(std::size_t rows, std::size_t cols, bool dram) {
+  return cached<weight_copies<S, Prepacked>>(std::string(typeid(S).name()) + (Prepacked ? "prepacked" : "") +
+                                                 std::to_string(rows) + "x" + std::to_string(cols) +
+                                                 (dram ? "dram" : "cache"),
+                                             [&] { return make_copies<S, Prepacked>(rows, cols, dram); });
 }
 
 template <class S, class Path, bool Prepacked>
 void bench_gemv(benchmark::State& state, std::size_t rows, std::size_t cols, bool dram, unsigned nthreads) {
-  using copies_t = std::vector<weights_t<S, Prepacked>>;
-  const copies_t& qs = cached<copies_t>(std::string(typeid(S).name()) + (Prepacked ? "prepacked" : "") +
-                                            std::to_string(rows) + "x" + std::to_string(cols) +
-                                            (dram ? "dram" : "cache"),
-                                        [&] {
-                                          const auto q = make_weights<S, Prepacked>(rows, cols);
-                                          const std::size_t n =
-                                              dram ? std::max<std::size_t>(2, rotation_total() / stored_bytes(q) + 1)
-                                                   : 1;
-                                          return copies_t(n, q);
-                                        });
-  const auto& q0 = qs.front();
-  const std::size_t bytes = stored_bytes(q0);
-  const std::size_t copies = qs.size();
+  const auto& ws = cached_copies<S, Prepacked>(rows, cols, dram);
+  const std::size_t copies = ws.views.size();
   const auto x = acts(cols, 2);
   std::vector<float> y(rows);
-  const double floor_gbps = read_floor(bytes, dram, nthreads);
+  const double floor_gbps = read_floor(ws.bytes, dram, nthreads);
   std::size_t i = 0;
   for (auto _ : state) {
-    lowbit::gemv<Path>(qs[i], x.data(), y.data(), threads{nthreads});
+    lowbit::gemv<Path>(ws.views[i], x.data(), y.data(), threads{nthreads});
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
     if (++i == copies) i = 0;
   }
-  set_counters(state, static_cast<double>(bytes), flops_of(rows, cols, 1), floor_gbps, 0, "");
+  set_counters(state, static_cast<double>(ws.bytes), flops_of(rows, cols, 1), floor_gbps, 0, "");
   state.counters["copies"] = static_cast<double>(copies);
-  state.counters["bits_per_weight"] = q0.layout().bits_per_weight();
+  state.counters["bits_per_weight"] = ws.bits_per_weight;
 }
 
 template <class S, class Path, bool Prepacked>
 void bench_gemm(benchmark::State& state, std::size_t rows, std::size_t cols, std::size_t tokens, unsigned nthreads) {
-  const auto& q = cached<weights_t<S, Prepacked>>(std::string(typeid(S).name()) + (Prepacked ? "prepacked" : "") +
-                                                      std::to_string(rows) + "x" + std::to_string(cols),
-                                                  [&] { return make_weights<S, Prepacked>(rows, cols); });
+  const auto& ws = cached_copies<S, Prepacked>(rows, cols, false);
   const auto x = acts(tokens * cols, 2);
   std::vector<float> y(tokens * rows);
   using A = xsimd::default_arch;
-  const bool automatic_int8 = Prepacked ? kernels::dot_arch::has_fast_dot<A>
-                                        : kernels::matmul_impl::automatic_is_int8<S, A>;
+  const bool automatic_int8 =
+      Prepacked ? kernels::dot_arch::has_fast_dot<A> : kernels::matmul_impl::automatic_is_int8<S, A>;
   const bool int8 = std::is_same_v<Path, path::int8_dot> || (std::is_same_v<Path, path::automatic> && automatic_int8);
   const double peak = int8 ? int8_peak(nthreads) : fma_peak(nthreads);
-  const double floor_gbps = read_floor(stored_bytes(q), false, nthreads);
+  const double floor_gbps = read_floor(ws.bytes, false, nthreads);
   for (auto _ : state) {
-    lowbit::gemm<Path>(q, x.data(), tokens, y.data(), threads{nthreads});
+    lowbit::gemm<Path>(ws.views[0], x.data(), tokens, y.data(), threads{nthreads});
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
-  set_counters(state, static_cast<double>(stored_bytes(q)), flops_of(rows, cols, tokens), floor_gbps, peak,
+  set_counters(state, static_cast<double>(ws.bytes), flops_of(rows, cols, tokens), floor_gbps, peak,
                int8 ? "int8_peak_GOPs" : "fma_peak_GFLOPs");
-  state.counters["bits_per_weight"] = q.layout().bits_per_weight();
+  state.counters["bits_per_weight"] = ws.bits_per_weight;
 }
 
 // ---------------------------------------------------------------- fp32 baselines
@@ -393,19 +415,21 @@ void register_scheme(const std::string& name, const char* path_name, bool all_sh
     for (unsigned t : {1u, 2u}) {
       for (bool dram : {false, true}) {
         if (!dram && sh.rows * sh.cols > 4096u * 4096u) continue;  // in cache: the 4096x4096 matrix
-        benchmark::RegisterBenchmark(("gemv/" + name + "/" + path_name + "/" + shape_name(sh) + "/" +
-                                      (dram ? "dram" : "cache") + "/threads:" + std::to_string(t))
-                                         .c_str(),
-                                     [=](benchmark::State& s) { bench_gemv<Sc, Path, Prepacked>(s, sh.rows, sh.cols, dram, t); })
+        benchmark::RegisterBenchmark(
+            ("gemv/" + name + "/" + path_name + "/" + shape_name(sh) + "/" + (dram ? "dram" : "cache") +
+             "/threads:" + std::to_string(t))
+                .c_str(),
+            [=](benchmark::State& s) { bench_gemv<Sc, Path, Prepacked>(s, sh.rows, sh.cols, dram, t); })
             ->Unit(benchmark::kMicrosecond)
             ->UseRealTime();
       }
       for (std::size_t n : batch_sizes) {
         if (!all_shapes && n != 128) continue;
-        benchmark::RegisterBenchmark(("gemm/" + name + "/" + path_name + "/" + shape_name(sh) +
-                                      "/tokens:" + std::to_string(n) + "/threads:" + std::to_string(t))
-                                         .c_str(),
-                                     [=](benchmark::State& s) { bench_gemm<Sc, Path, Prepacked>(s, sh.rows, sh.cols, n, t); })
+        benchmark::RegisterBenchmark(
+            ("gemm/" + name + "/" + path_name + "/" + shape_name(sh) + "/tokens:" + std::to_string(n) +
+             "/threads:" + std::to_string(t))
+                .c_str(),
+            [=](benchmark::State& s) { bench_gemm<Sc, Path, Prepacked>(s, sh.rows, sh.cols, n, t); })
             ->Unit(benchmark::kMillisecond)
             ->UseRealTime();
       }

@@ -20,8 +20,8 @@
 //
 //   LOWBIT_DISPATCH_DECLARE_GEMM(my_gemm_q4)
 //   lowbit::dispatch::gemm_args a;
-//   a.w = lowbit::dispatch::matrix_of(view);   // or the raw arrays
-//   a.x = x; a.tokens = n; a.y = y;
+//   a.w = lowbit::dispatch::matrix_of(view);   // or of a prepacked matrix / view, or the raw arrays
+//   a.x = x; a.tokens = n; a.y = y;            // a.x_type = activation::f16 / bf16 for half activations
 //   lowbit::status s = my_gemm_q4(a);          // the best level this CPU runs
 //   s = my_gemm_q4(a, lowbit::dispatch::level::avx2);  // a level forced (refused if the CPU lacks it)
 //
@@ -38,12 +38,17 @@
 // build of the file) the macro defines `name` as a static-dispatch function.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <type_traits>
 
 #include "lowbit/config.hpp"
+#include "lowbit/convert.hpp"
+#include "lowbit/detail/checked_size.hpp"
+#include "lowbit/detail/scratch.hpp"
 #include "lowbit/dispatch_types.hpp"
 #include "lowbit/error.hpp"
+#include "lowbit/layout/prepacked_matrix.hpp"
 #include "lowbit/layout/quantized_matrix.hpp"
 #include "lowbit/matmul.hpp"
 
@@ -54,6 +59,7 @@ using path_kind = ::lowbit::dispatch_path;
 using epilogue_kind = ::lowbit::dispatch_epilogue;
 using matrix = ::lowbit::dispatch_matrix;
 using gemm_args = ::lowbit::gemm_args;
+using activation = ::lowbit::dispatch_activation;
 
 /// The raw arrays of a view or matrix, for gemm_args::w.
 template <Scheme S, bool M>
@@ -69,6 +75,19 @@ matrix matrix_of(const basic_quantized_view<S, M>& v) noexcept {
 template <Scheme S>
 matrix matrix_of(const quantized_matrix<S>& q) {
   return matrix_of(q.view());
+}
+template <Scheme S, bool M>
+matrix matrix_of(const basic_prepacked_view<S, M>& v) noexcept {
+  matrix m;
+  m.prepacked = v.data();
+  m.prepacked_bytes = v.bytes();
+  m.rows = v.rows();
+  m.cols = v.cols();
+  return m;
+}
+template <Scheme S>
+matrix matrix_of(const prepacked_matrix<S>& p) {
+  return matrix_of(p.view());
 }
 
 /// The best level this CPU runs (CPUID through __builtin_cpu_supports).
@@ -119,31 +138,23 @@ inline status resolve(level requested, level& out) {
   return {};
 }
 
-/// gemm_args -> lowbit::try_gemm on this TU's kernels (a level's copy).
-template <Scheme S>
-status run_gemm(const gemm_args& a) {
-  using W = typename S::word_type;
-  using Sc = typename S::scale_type;
-  const_quantized_view<S> w;
-  if constexpr (S::has_zero_point)
-    LOWBIT_TRY(const_quantized_view<S>::try_make(a.w.rows, a.w.cols, static_cast<const W*>(a.w.codes),
-                                                 static_cast<const Sc*>(a.w.scales),
-                                                 static_cast<const zero_point_storage_t<S>*>(a.w.zero_points), w));
-  else
-    LOWBIT_TRY(const_quantized_view<S>::try_make(a.w.rows, a.w.cols, static_cast<const W*>(a.w.codes),
-                                                 static_cast<const Sc*>(a.w.scales), w));
+/// a with its epilogue and path -> lowbit::try_gemm on w (a quantized or prepacked view), x fp32.
+template <class W>
+status run_on(const W& w, const gemm_args& a, const float* x, std::size_t x_stride) {
+  matmul_options o = a.options;
+  o.x_stride = x_stride;
   auto with_epilogue = [&](auto path) -> status {
     using P = decltype(path);
     const threads t{a.threads};
     switch (a.epilogue) {
       case epilogue_kind::none:
-        return try_gemm<P>(w, a.x, a.tokens, a.y, t, a.options, epilogue::none{});
+        return try_gemm<P>(w, x, a.tokens, a.y, t, o, epilogue::none{});
       case epilogue_kind::bias:
-        return try_gemm<P>(w, a.x, a.tokens, a.y, t, a.options, epilogue::bias{a.bias});
+        return try_gemm<P>(w, x, a.tokens, a.y, t, o, epilogue::bias{a.bias});
       case epilogue_kind::scale:
-        return try_gemm<P>(w, a.x, a.tokens, a.y, t, a.options, epilogue::scale{a.alpha});
+        return try_gemm<P>(w, x, a.tokens, a.y, t, o, epilogue::scale{a.alpha});
       case epilogue_kind::accumulate:
-        return try_gemm<P>(w, a.x, a.tokens, a.y, t, a.options, epilogue::accumulate{a.beta});
+        return try_gemm<P>(w, x, a.tokens, a.y, t, o, epilogue::accumulate{a.beta});
     }
     return detail::failure("dispatch: unknown epilogue kind ", static_cast<int>(a.epilogue));
   };
@@ -156,6 +167,74 @@ status run_gemm(const gemm_args& a) {
       return with_epilogue(path::int8_dot{});
   }
   return detail::failure("dispatch: unknown path kind ", static_cast<int>(a.path));
+}
+
+/// The regions of w's bytes (for the overlap check of half activations).
+template <Scheme S, bool M>
+std::array<detail::byte_span, 3> weight_spans(const basic_quantized_view<S, M>& w) noexcept {
+  return detail::weight_spans(w);
+}
+template <Scheme S, bool M>
+std::array<detail::byte_span, 3> weight_spans(const basic_prepacked_view<S, M>& w) noexcept {
+  return {detail::byte_span::of(w.data(), w.bytes())};
+}
+
+/// a on w with fp32 activations; fp16 / bf16 activations are checked as
+/// lowbit::gemm checks them, then converted to fp32 (exactly: the kernels
+/// do the same per row, so the results are those of lowbit::gemm on them).
+template <class T, class W>
+status run_activations(const W& w, const gemm_args& a) {
+  if constexpr (std::is_same_v<T, float>) {
+    return run_on(w, a, static_cast<const float*>(a.x), a.options.x_stride);
+  } else {
+    const T* x = static_cast<const T*>(a.x);
+    detail::matmul_call c;
+    LOWBIT_TRY(detail::check_matmul(w.rows(), w.cols(), weight_spans(w), x, a.tokens, a.y, a.options, epilogue::none{},
+                                    "gemm", c));
+    const std::size_t cols = w.cols();
+    detail::scratch_vector<float> converted(c.r0 == c.r1 ? 0 : a.tokens * cols);  // fits: checked above
+    for (std::size_t n = 0; n < a.tokens && !converted.empty(); ++n)
+      LOWBIT_TRY(try_convert(x + n * c.x_stride, cols, converted.data() + n * cols));
+    return run_on(w, a, converted.empty() ? nullptr : converted.data(), cols);
+  }
+}
+
+template <class W>
+status run_view(const W& w, const gemm_args& a) {
+  switch (a.x_type) {
+    case activation::f32:
+      return run_activations<float>(w, a);
+    case activation::f16:
+      return run_activations<fp16>(w, a);
+    case activation::bf16:
+      return run_activations<bf16>(w, a);
+  }
+  return detail::failure("dispatch: unknown activation type ", static_cast<int>(a.x_type));
+}
+
+/// gemm_args -> lowbit::try_gemm on this TU's kernels (a level's copy).
+template <Scheme S>
+status run_gemm(const gemm_args& a) {
+  using W = typename S::word_type;
+  using Sc = typename S::scale_type;
+  if (a.w.prepacked != nullptr) {
+    if constexpr (prepackable<S>) {
+      const_prepacked_view<S> w;
+      LOWBIT_TRY(const_prepacked_view<S>::try_from_blob(a.w.rows, a.w.cols, a.w.prepacked, a.w.prepacked_bytes, w));
+      return run_view(w, a);
+    } else {
+      return detail::failure("dispatch: this scheme has no prepacked layout (per_group<G> needs G a multiple of 16)");
+    }
+  }
+  const_quantized_view<S> w;
+  if constexpr (S::has_zero_point)
+    LOWBIT_TRY(const_quantized_view<S>::try_make(a.w.rows, a.w.cols, static_cast<const W*>(a.w.codes),
+                                                 static_cast<const Sc*>(a.w.scales),
+                                                 static_cast<const zero_point_storage_t<S>*>(a.w.zero_points), w));
+  else
+    LOWBIT_TRY(const_quantized_view<S>::try_make(a.w.rows, a.w.cols, static_cast<const W*>(a.w.codes),
+                                                 static_cast<const Sc*>(a.w.scales), w));
+  return run_view(w, a);
 }
 
 }  // namespace LOWBIT_NS::dispatch

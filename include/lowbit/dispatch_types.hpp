@@ -21,18 +21,26 @@ enum class dispatch_epilogue : int { none, bias, scale, accumulate };
 
 /// A quantized matrix as raw arrays, laid out as matrix_layout<S> documents
 /// (a view's codes(), scales(), zero_points(); zero_points null for
-/// symmetric schemes). dispatch::matrix_of(view) makes one.
+/// symmetric schemes), or, when `prepacked` is set, as the prepacked_bytes
+/// bytes of prepacked_layout<S> (codes, scales, zero_points unused).
+/// dispatch::matrix_of(view or prepacked view) makes one.
 struct dispatch_matrix {
   const void* codes = nullptr;
   const void* scales = nullptr;
   const void* zero_points = nullptr;
   std::size_t rows = 0, cols = 0;
+  const void* prepacked = nullptr;
+  std::size_t prepacked_bytes = 0;
 };
 
-/// One gemm call: Y (tokens x rows) = epilogue(X (tokens x cols, fp32) W^T), as lowbit::gemm.
+/// The element type of gemm_args::x.
+enum class dispatch_activation : int { f32, f16, bf16 };
+
+/// One gemm call: Y (tokens x rows) = epilogue(X (tokens x cols) W^T), as lowbit::gemm.
 struct gemm_args {
   dispatch_matrix w;
-  const float* x = nullptr;
+  const void* x = nullptr;  ///< float, lowbit::fp16 or lowbit::bf16 values, as x_type says
+  dispatch_activation x_type = dispatch_activation::f32;
   std::size_t tokens = 1;
   float* y = nullptr;
   matmul_options options{};

@@ -164,7 +164,8 @@ void gemm(const basic_prepacked_view<S, M>& w, const T* x, std::size_t tokens, f
 template <class Path = path::automatic, Scheme S, class T, class E = epilogue::none>
 void gemm(const prepacked_matrix<S>& w, const T* x, std::size_t tokens, float* y, threads t,
           const matmul_options& options = {}, const E& e = {}) {
-  detail::throw_if_failed(kernels::try_gemm_prepacked_threads<Path, S, false, T, E>(w.view(), x, tokens, y, t.count, options, e));
+  detail::throw_if_failed(
+      kernels::try_gemm_prepacked_threads<Path, S, false, T, E>(w.view(), x, tokens, y, t.count, options, e));
 }
 template <class Path = path::automatic, Scheme S, bool M, class T, class E = epilogue::none>
 status try_gemv(const basic_prepacked_view<S, M>& w, const T* x, float* y, const matmul_options& options = {},
@@ -193,7 +194,8 @@ void gemv(const basic_prepacked_view<S, M>& w, const T* x, float* y, threads t, 
 template <class Path = path::automatic, Scheme S, class T, class E = epilogue::none>
 void gemv(const prepacked_matrix<S>& w, const T* x, float* y, threads t, const matmul_options& options = {},
           const E& e = {}) {
-  detail::throw_if_failed(kernels::try_gemm_prepacked_threads<Path, S, false, T, E>(w.view(), x, 1, y, t.count, options, e));
+  detail::throw_if_failed(
+      kernels::try_gemm_prepacked_threads<Path, S, false, T, E>(w.view(), x, 1, y, t.count, options, e));
 }
 
 }  // namespace LOWBIT_NS

@@ -56,8 +56,8 @@ status try_prepack(const basic_quantized_view<S, M>& q, const prepacked_view<S>&
   using L = prepacked_layout<S>;
   LOWBIT_TRACE_KERNEL("prepack", Arch);
   if (q.rows() != out.rows() || q.cols() != out.cols())
-    return detail::failure("prepack: the output is ", out.rows(), "x", out.cols(), " but the matrix is ", q.rows(),
-                           "x", q.cols());
+    return detail::failure("prepack: the output is ", out.rows(), "x", out.cols(), " but the matrix is ", q.rows(), "x",
+                           q.cols());
   if (prepack_impl::overlaps(q, detail::byte_span::of(out.data(), out.bytes())))
     return detail::failure("prepack: the output overlaps the quantized matrix");
   if (q.empty()) return {};

@@ -6,11 +6,14 @@
 //  - every level the CPU runs, forced, gives the oracle's result within the
 //    tolerance of docs/kernels.md (floating: relative 1e-5; int8_dot against
 //    the int8 reference, whose activations are bit-identical on every level);
+//    So do fp16 activations (bit-identical to their float values) and the
+//    prepacked matrix;
 //  - a level above the CPU's is refused, with nothing written.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -44,6 +47,7 @@ void check_levels(F&& dispatched) {
   for (float& v : w) v = nd(rng);
   for (float& v : x) v = nd(rng);
   const quantized_matrix<S> q = lowbit::quantize<S>(w.data(), rows, cols);
+  const prepacked_matrix<S> p = lowbit::prepack(q);
   const dispatch::level cpu = dispatch::cpu_level();
   for (auto path : {dispatch::path_kind::floating, dispatch::path_kind::int8_dot}) {
     std::vector<float> ref(tokens * rows);
@@ -81,6 +85,36 @@ void check_levels(F&& dispatched) {
         den += static_cast<double>(ref[i]) * ref[i];
       }
       CHECK(std::sqrt(num / den) <= 1e-5);
+      // fp16 activations: converted exactly, the result of their float values
+      std::vector<fp16> xh(x.size());
+      std::vector<float> xf(x.size());
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        xh[i] = fp16(x[i]);
+        xf[i] = float_storage<fp16>::to_float(xh[i]);
+      }
+      dispatch::gemm_args h = a;
+      std::vector<float> yh(y.size(), -1.0f), yf(y.size(), -1.0f);
+      h.x = xh.data();
+      h.x_type = dispatch::activation::f16;
+      h.y = yh.data();
+      REQUIRE(dispatched(h, lv).ok());
+      h.x = xf.data();
+      h.x_type = dispatch::activation::f32;
+      h.y = yf.data();
+      REQUIRE(dispatched(h, lv).ok());
+      CHECK(std::memcmp(yh.data(), yf.data(), yh.size() * sizeof(float)) == 0);
+      // the prepacked matrix: the same oracle, the same tolerance
+      if constexpr (prepackable<S>) {
+        dispatch::gemm_args pa = a;
+        pa.w = dispatch::matrix_of(p);
+        std::vector<float> yp(y.size(), -1.0f);
+        pa.y = yp.data();
+        REQUIRE(dispatched(pa, lv).ok());
+        double pn = 0;
+        for (std::size_t i = 0; i < yp.size(); ++i)
+          pn += (static_cast<double>(yp[i]) - ref[i]) * (static_cast<double>(yp[i]) - ref[i]);
+        CHECK(std::sqrt(pn / den) <= 1e-5);
+      }
     }
   }
 }
@@ -100,4 +134,18 @@ TEST_CASE("dispatch: bad arguments are refused as lowbit::gemm refuses them") {
   const status s = test_gemm_q4(a);
   CHECK_FALSE(s.ok());
   CHECK(std::string(s.message()).find("codes pointer is null") != std::string::npos);
+  // half activations: y over x is refused before the conversion
+  using S = dispatch_test::q4;
+  std::vector<float> w(4 * 64, 0.5f);
+  const quantized_matrix<S> q = lowbit::quantize<S>(w.data(), 4, 64);
+  std::vector<fp16> xy(64 + 16, fp16(1.0f));
+  dispatch::gemm_args h;
+  h.w = dispatch::matrix_of(q);
+  h.x = xy.data();
+  h.x_type = dispatch::activation::f16;
+  h.y = reinterpret_cast<float*>(xy.data() + 8);
+  const status o = test_gemm_q4(h);
+  CHECK(std::string(o.message()).find("overlaps the activations") != std::string::npos);
+  h.x_type = static_cast<dispatch::activation>(7);
+  CHECK(std::string(test_gemm_q4(h).message()).find("unknown activation type") != std::string::npos);
 }

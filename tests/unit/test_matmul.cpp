@@ -566,8 +566,8 @@ TEST_CASE("prepacked: the byte layout of docs/kernels.md's worked example") {
     reference::unpack_row<4, std::uint8_t>(q.view().row_codes(r), cols, row.data());
     for (std::size_t k = 0; k < cols; ++k) {
       const std::size_t t = r / 4, i = r % 4, c = k / 128, j = k % 128 / 16, kk = k % 16;
-      reference::unpack_row<4, std::uint8_t>(
-          reinterpret_cast<const std::uint8_t*>(p.data() + t * 576 + 64 + c * 256), 512, cell.data());
+      reference::unpack_row<4, std::uint8_t>(reinterpret_cast<const std::uint8_t*>(p.data() + t * 576 + 64 + c * 256),
+                                             512, cell.data());
       if (cell[64 * j + 16 * i + kk] != row[k]) FAIL_CHECK("code of row ", r, " column ", k);
     }
     for (std::size_t g = 0; g < 7; ++g) {
@@ -697,7 +697,6 @@ TEST_CASE("prepacked: bad input is refused before anything is written") {
   std::vector<float> y(rows, poison);
   CHECK(message(lowbit::try_gemv(p, x.data(), y.data(), {.row_begin = 2, .row_end = 9})).find("outside") !=
         std::string::npos);
-  CHECK(message(lowbit::try_gemm(p, x.data(), 1, y.data(), threads{0})).find("thread count is 0") !=
-        std::string::npos);
+  CHECK(message(lowbit::try_gemm(p, x.data(), 1, y.data(), threads{0})).find("thread count is 0") != std::string::npos);
   for (float v : y) CHECK(v == poison);
 }

@@ -78,8 +78,13 @@ TEST_CASE("public API: the binary runs its ISA level, and the entry points run i
   std::vector<float> act(100, 0.5f), out(3);
   lowbit::gemv<path::floating>(q, act.data(), out.data());
   lowbit::gemm<path::int8_dot>(q, act.data(), 1, out.data(), threads{2});
-  for (const char* kernel : {"quantize", "dequantize", "pack_row", "unpack_row", "unpack_row_int8", "convert",
-                             "gemm_floating", "gemm_int8_dot"}) {
+  const prepacked_matrix<S> p = lowbit::prepack(q);
+  lowbit::gemv<path::floating>(p, act.data(), out.data());
+  lowbit::gemm<path::int8_dot>(p, act.data(), 1, out.data(), threads{2});
+  CHECK(lowbit::unprepack(p).codes() == q.codes());
+  for (const char* kernel :
+       {"quantize", "dequantize", "pack_row", "unpack_row", "unpack_row_int8", "convert", "gemm_floating",
+        "gemm_int8_dot", "prepack", "unprepack", "gemm_prepacked_floating", "gemm_prepacked_int8_dot"}) {
     CAPTURE(kernel);
     REQUIRE(traced().count(kernel) == 1);
     CHECK(traced()[kernel] == expected_arch());

@@ -74,8 +74,7 @@ status check_matmul(std::size_t rows, std::size_t cols, const std::array<byte_sp
   c.r0 = o.row_begin;
   c.r1 = o.row_end == matmul_options::all_rows ? rows : o.row_end;
   if (c.r0 > c.r1 || c.r1 > rows)
-    return failure(fn, ": row range [", o.row_begin, ", ", o.row_end, ") is outside the ", rows,
-                   " rows of the matrix");
+    return failure(fn, ": row range [", o.row_begin, ", ", o.row_end, ") is outside the ", rows, " rows of the matrix");
   c.x_stride = o.x_stride == 0 ? cols : o.x_stride;
   c.y_stride = o.y_stride == 0 ? rows : o.y_stride;
   if (c.x_stride < cols)

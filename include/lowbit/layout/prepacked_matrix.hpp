@@ -132,8 +132,9 @@ class prepacked_layout {
 
   /// Storage bits per weight, padding included.
   constexpr double bits_per_weight() const noexcept {
-    return empty() ? 0.0
-                   : 8.0 * static_cast<double>(total_bytes()) / (static_cast<double>(rows_) * static_cast<double>(cols_));
+    return empty()
+               ? 0.0
+               : 8.0 * static_cast<double>(total_bytes()) / (static_cast<double>(rows_) * static_cast<double>(cols_));
   }
 
   friend constexpr bool operator==(const prepacked_layout& a, const prepacked_layout& b) noexcept {
@@ -264,9 +265,7 @@ class prepacked_matrix {
   std::byte* data() noexcept { return storage_.empty() ? nullptr : storage_.front().b; }
 
   prepacked_view<S> view() { return prepacked_view<S>::from_blob(rows(), cols(), data(), bytes()); }
-  const_prepacked_view<S> view() const {
-    return const_prepacked_view<S>::from_blob(rows(), cols(), data(), bytes());
-  }
+  const_prepacked_view<S> view() const { return const_prepacked_view<S>::from_blob(rows(), cols(), data(), bytes()); }
   operator const_prepacked_view<S>() const { return view(); }
   operator prepacked_view<S>() { return view(); }
 
