@@ -700,3 +700,20 @@ TEST_CASE("prepacked: bad input is refused before anything is written") {
   CHECK(message(lowbit::try_gemm(p, x.data(), 1, y.data(), threads{0})).find("thread count is 0") != std::string::npos);
   for (float v : y) CHECK(v == poison);
 }
+
+TEST_CASE("prepacked: a matrix with no columns gives the epilogue of 0; an empty one writes nothing") {
+  using S = scheme<bits<4>, symmetric, per_group<32>>;
+  const prepacked_matrix<S> none(5, 0);
+  CHECK(none.bytes() == 0);
+  std::vector<float> y(5, poison), bias = {1.0f, 2.0f, 3.0f, 4.0f, 5.0f};
+  const float x = 1.0f;
+  lowbit::gemv(none, &x, y.data());
+  for (float v : y) CHECK(v == 0.0f);
+  lowbit::gemv(none, &x, y.data(), threads{2}, {}, epilogue::bias{bias.data()});
+  CHECK(y == bias);
+  const quantized_matrix<S> back = lowbit::unprepack(none);
+  CHECK(back.rows() == 5);
+  CHECK(back.cols() == 0);
+  const prepacked_matrix<S> empty(0, 7);
+  CHECK(lowbit::try_gemv(empty, &x, static_cast<float*>(nullptr)).ok());
+}
