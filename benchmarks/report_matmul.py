@@ -118,7 +118,8 @@ def main():
 
         fig, ax = plt.subplots(figsize=(7, 4.5))
         for regime, marker in (("cache", "o"), ("dram", "s")):
-            for path, color in (("int8_dot", "tab:blue"), ("floating", "tab:orange")):
+            for path, color in (("int8_dot_prepacked", "tab:green"), ("int8_dot", "tab:blue"),
+                                ("floating", "tab:orange")):
                 pts = sorted((p[2], p[3]) for p in plot if p[0] == regime and p[1] == path)
                 if pts:
                     ax.plot([p[0] for p in pts], [p[1] for p in pts], marker=marker, color=color,
