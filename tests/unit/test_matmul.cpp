@@ -19,6 +19,10 @@
 // untouched outside). Also: splits and thread counts give the same bits,
 // epilogues, fp16 / bf16 activations, NaN / Inf, refusals, and the int8 dot
 // on the extreme codes and activations (no maddubs saturation).
+// The prepacked layout: the same oracle checks on prepack(q) for a covering
+// subset of the schemes (every width, group sizes that do and do not divide
+// its 128-column cells), the exact round trip, the byte layout of the worked
+// example in docs/kernels.md, splits / threads / token counts, refusals.
 #include <doctest/doctest.h>
 
 #include <algorithm>
