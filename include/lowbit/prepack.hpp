@@ -131,6 +131,16 @@ status try_unprepack(const basic_prepacked_view<S, M>& p, const quantized_view<S
   return {};
 }
 
+/// The same with the owning matrices (or a view for either side).
+template <Scheme S, class Arch = xsimd::default_arch>
+status try_prepack(const quantized_matrix<S>& q, prepacked_matrix<S>& out) {
+  return try_prepack<S, false, Arch>(q.view(), out.view());
+}
+template <Scheme S, class Arch = xsimd::default_arch>
+status try_unprepack(const prepacked_matrix<S>& p, quantized_matrix<S>& out) {
+  return try_unprepack<S, false, Arch>(p.view(), out.view());
+}
+
 /// The prepacked form of q, in a matrix of its own. Throws lowbit::error.
 template <Scheme S, bool M, class Arch = xsimd::default_arch>
 prepacked_matrix<S> prepack(const basic_quantized_view<S, M>& q) {

@@ -668,6 +668,12 @@ TEST_CASE("prepacked: bad input is refused before anything is written") {
   auto message = [](status s) { return std::string(s.message()); };
   CHECK(message(lowbit::try_prepack(q.view(), other.view())).find("but the matrix is 6x64") != std::string::npos);
   CHECK(lowbit::try_prepack(q.view(), p.view()).ok());
+  prepacked_matrix<S> p2(rows, cols);
+  CHECK(lowbit::try_prepack(q, p2).ok());  // the owning forms
+  CHECK(std::memcmp(p2.data(), p.data(), p.bytes()) == 0);
+  quantized_matrix<S> q3(rows, cols);
+  CHECK(lowbit::try_unprepack(p2, q3).ok());
+  CHECK(q3.codes() == q.codes());
   quantized_matrix<S> back(rows, cols + 1);
   CHECK(message(lowbit::try_unprepack(p.view(), back.view())).find("unprepack: the output is") != std::string::npos);
   std::vector<std::byte> big(p.bytes() + 64);
