@@ -612,6 +612,28 @@ void run_rows(const basic_quantized_view<S, M>& w, const prepared_activations<A>
   }
 }
 
+/// Runs work(0 .. workers - 1): work(0) on the calling thread, the others on
+/// std::threads of their own; if a thread cannot be started, the calling
+/// thread runs the indices left without one. Returns when all are done.
+template <class F>
+void run_workers(std::size_t workers, const F& work) {
+  detail::scratch_vector<std::thread> pool;
+  pool.reserve(workers - 1);
+  std::size_t started = 1;  // indices [1, started) run on threads of their own
+#if LOWBIT_HAS_EXCEPTIONS
+  try {
+    for (; started < workers; ++started) pool.emplace_back(work, started);
+  } catch (const std::system_error&) {
+    // no more threads to be had: the calling thread runs the indices left without one
+  }
+#else
+  for (; started < workers; ++started) pool.emplace_back(work, started);
+#endif
+  work(0);
+  for (std::size_t i = started; i < workers; ++i) work(i);
+  for (auto& t : pool) t.join();
+}
+
 /// The compute path P stands for (automatic resolved).
 template <class P, Scheme S, class A>
 using resolved_path =
@@ -678,24 +700,9 @@ status try_gemm_threads(const basic_quantized_view<S, M>& w, const T* x, std::si
   scratch.reserve(workers);
   for (std::size_t i = 0; i < workers; ++i) scratch.emplace_back(w, act);
   auto range = [&](std::size_t i) { return c.r0 + rows * i / workers; };
-  detail::scratch_vector<std::thread> pool;
-  pool.reserve(workers - 1);
-  auto work = [&](std::size_t i) {
+  matmul_impl::run_workers(workers, [&](std::size_t i) {
     matmul_impl::run_rows<P>(w, act, range(i), range(i + 1), y, c.y_stride, e, scratch[i]);
-  };
-  std::size_t started = 1;  // ranges [1, started) run on threads of their own
-#if LOWBIT_HAS_EXCEPTIONS
-  try {
-    for (; started < workers; ++started) pool.emplace_back(work, started);
-  } catch (const std::system_error&) {
-    // no more threads to be had: the calling thread runs the ranges left without one
-  }
-#else
-  for (; started < workers; ++started) pool.emplace_back(work, started);
-#endif
-  work(0);
-  for (std::size_t i = started; i < workers; ++i) work(i);
-  for (auto& t : pool) t.join();
+  });
   return {};
 }
 

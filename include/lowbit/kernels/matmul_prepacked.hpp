@@ -29,8 +29,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <system_error>
-#include <thread>
 #include <type_traits>
 #include <utility>
 
@@ -431,25 +429,10 @@ status try_gemm_prepacked_threads(const basic_prepacked_view<S, M>& w, const T* 
   for (std::size_t i = 0; i < workers; ++i) scratch.emplace_back(w);
   detail::scratch_vector<std::uint8_t> bufs(workers * prepacked_layout<S>::cell_codes);
   auto range = [&](std::size_t i) { return tile0 + tiles * i / workers; };
-  auto work = [&](std::size_t i) {
+  matmul_impl::run_workers(workers, [&](std::size_t i) {
     prepacked_impl::run_tiles<P>(w, act, range(i), range(i + 1), c.r0, c.r1, y, c.y_stride, e, scratch[i],
                                  bufs.data() + i * prepacked_layout<S>::cell_codes);
-  };
-  detail::scratch_vector<std::thread> pool;
-  pool.reserve(workers - 1);
-  std::size_t started = 1;
-#if LOWBIT_HAS_EXCEPTIONS
-  try {
-    for (; started < workers; ++started) pool.emplace_back(work, started);
-  } catch (const std::system_error&) {
-    // no more threads to be had: the calling thread runs the ranges left without one
-  }
-#else
-  for (; started < workers; ++started) pool.emplace_back(work, started);
-#endif
-  work(0);
-  for (std::size_t i = started; i < workers; ++i) work(i);
-  for (auto& t : pool) t.join();
+  });
   return {};
 }
 
