@@ -200,7 +200,6 @@ void check_int8_close_to_floating(const quantized_matrix<S>& q, const std::vecto
 template <class S>
 void check_round_trip(const quantized_matrix<S>& q) {
   const prepacked_matrix<S> p = lowbit::prepack(q);
-  CHECK(p.bytes() == p.layout().total_bytes());
   const quantized_matrix<S> back = lowbit::unprepack(p);
   CHECK(back.codes() == q.codes());
   CHECK(std::memcmp(back.scales().data(), q.scales().data(), q.layout().scale_bytes()) == 0);
