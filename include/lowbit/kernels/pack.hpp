@@ -238,6 +238,64 @@ void unpack_tail(const Word* in, std::size_t real, std::uint8_t* codes) noexcept
   }
 }
 
+/// Packs the short last block of a row (`real` < 512 codes), the same words as
+/// reference::pack_block. The codes are copied into a zero-padded block of
+/// padded_codes(real) so that each of a plane's W/w slots is a full run of
+/// `words` codes; then word j of a plane of width w is
+///   OR over slots s of  ((code[s * words + j] >> shift) & (2^w - 1)) << (s * w).
+/// Byte words: registers of j, the slots unrolled (shift_bytes, as the full
+/// blocks); wider words: a scalar loop over j with the slots unrolled.
+template <int Bits, class Word, class Arch>
+void pack_tail(const std::uint8_t* codes, std::size_t real, Word* out) noexcept {
+  using L = packed_layout<Bits, Word>;
+  using batch = xsimd::batch<std::uint8_t, Arch>;
+  constexpr std::size_t lanes = batch::size;
+  const std::size_t padded = L::padded_codes(real);
+  // Register loads of the last slot read up to lanes - 1 codes past `padded`.
+  alignas(64) std::uint8_t block[L::block_codes + lanes];
+  std::memcpy(block, codes, real);
+  std::memset(block + real, 0, sizeof block - real);
+  Word* plane = out;
+  [&]<std::size_t... K>(std::index_sequence<K...>) {
+    (
+        [&] {
+          constexpr int w = L::plane_width[K], shift = L::plane_shift[K];
+          constexpr std::size_t slots = L::word_bits / static_cast<std::size_t>(w);
+          constexpr unsigned mask = (1u << w) - 1u;
+          const std::size_t words = L::plane_words(padded, w);
+          if constexpr (std::is_same_v<Word, std::uint8_t>) {
+            for (std::size_t j = 0; j < words; j += lanes) {
+              const batch acc = [&]<std::size_t... S>(std::index_sequence<S...>) LOWBIT_INLINE_LAMBDA {
+                return ((shift_bytes<static_cast<int>(S) * w - shift>(batch::load_unaligned(block + S * words + j)) &
+                         batch(static_cast<std::uint8_t>(mask << (S * w)))) |
+                        ...);
+              }
+              (std::make_index_sequence<slots>{});
+              if (j + lanes <= words) {
+                acc.store_unaligned(plane + j);
+              } else {
+                alignas(64) std::uint8_t last[lanes];
+                acc.store_aligned(last);
+                std::memcpy(plane + j, last, words - j);
+              }
+            }
+          } else {
+            for (std::size_t j = 0; j < words; ++j) {
+              Word acc = 0;
+              for (std::size_t sl = 0; sl < slots; ++sl)
+                acc =
+                    static_cast<Word>(acc | static_cast<Word>(static_cast<Word>((block[sl * words + j] >> shift) & mask)
+                                                              << (sl * static_cast<std::size_t>(w))));
+              plane[j] = acc;
+            }
+          }
+          plane += words;
+        }(),
+        ...);
+  }
+  (std::make_index_sequence<L::plane_count>{});
+}
+
 /// True if every code is < 2^Bits.
 template <int Bits, class A>
 bool codes_fit(const std::uint8_t* codes, std::size_t n) noexcept {
@@ -275,7 +333,7 @@ void pack_row_unchecked(const std::uint8_t* codes, std::size_t n, Word* out) noe
   const std::size_t full = n / L::block_codes;
   for (std::size_t b = 0; b < full; ++b) kernel::pack(codes + b * L::block_codes, out + b * block_words);
   if (const std::size_t rest = n % L::block_codes; rest != 0)
-    reference::pack_block<Bits, Word>(codes + full * L::block_codes, rest, out + full * block_words);
+    pack_impl::pack_tail<Bits, Word, Arch>(codes + full * L::block_codes, rest, out + full * block_words);
 }
 
 /// Packs n codes into packed_layout<Bits, Word>::row_words(n) words at `out`,
@@ -321,8 +379,11 @@ void unpack_row_int8(const Word* in, std::size_t n, std::int8_t* levels) noexcep
   auto* out = reinterpret_cast<std::uint8_t*>(levels);  // a character type: may alias the int8 array
   const std::size_t full = n / L::block_codes;
   for (std::size_t b = 0; b < full; ++b) kernel::template unpack<true>(in + b * block_words, out + b * L::block_codes);
-  if (const std::size_t rest = n % L::block_codes; rest != 0)
-    reference::unpack_row_int8<Bits, Word>(in + full * block_words, rest, levels + full * L::block_codes);
+  if (const std::size_t rest = n % L::block_codes; rest != 0) {
+    std::uint8_t* tail = out + full * L::block_codes;
+    pack_impl::unpack_tail<Bits, Word>(in + full * block_words, rest, tail);
+    for (std::size_t i = 0; i < rest; ++i) tail[i] = static_cast<std::uint8_t>(reference::signed_level<Bits>(tail[i]));
+  }
 }
 
 }  // namespace LOWBIT_NS::kernels
