@@ -117,12 +117,13 @@ std::string storage_name() {
     return lowbit::float_storage<T>::name;
 }
 
-/// e.g. "asym b4 g32 fp16 z:u8" (z: integer zero point, m: float offset);
+/// e.g. "asym b4 g32 fp16 z:u8" (z: integer zero point, m: float offset;
+/// symfull: symmetric_full_range);
 /// one token per policy, no padding: the name is the key of the regression
 /// file and of the JSON output.
 template <lowbit::Scheme S>
 std::string scheme_name() {
-  std::string n = S::is_symmetric ? "sym" : "asym";
+  std::string n = S::is_full_range ? "symfull" : S::is_symmetric ? "sym" : "asym";
   n += " b" + std::to_string(S::bits) + " ";
   if constexpr (S::granularity == lowbit::granularity_kind::tensor)
     n += "tensor";

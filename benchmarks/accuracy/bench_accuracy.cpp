@@ -48,11 +48,13 @@ using lowbit_bench::accuracy::scheme_result;
 // clang-format off
 using accuracy_schemes = scheme_list<
     scheme<symmetric,  bits<2>, per_group<32>,  scale<fp16>>,
+    scheme<symmetric_full_range, bits<2>, per_group<32>, scale<fp16>>,
     scheme<asymmetric, bits<2>, per_group<64>,  scale<fp16>, zero_point<fp16>>,
     scheme<asymmetric, bits<2>, per_group<32>,  scale<fp16>, zero_point<std::uint8_t>>,
     scheme<asymmetric, bits<2>, per_group<32>,  scale<fp16>, zero_point<fp16>>,
     scheme<asymmetric, bits<2>, per_group<16>,  scale<fp16>, zero_point<fp16>>,
     scheme<symmetric,  bits<3>, per_group<32>,  scale<fp16>>,
+    scheme<symmetric_full_range, bits<3>, per_group<32>, scale<fp16>>,
     scheme<asymmetric, bits<3>, per_group<128>, scale<fp16>, zero_point<fp16>>,
     scheme<asymmetric, bits<3>, per_group<64>,  scale<fp16>, zero_point<fp16>>,
     scheme<asymmetric, bits<3>, per_group<32>,  scale<fp16>, zero_point<std::uint8_t>>,
@@ -62,17 +64,22 @@ using accuracy_schemes = scheme_list<
     scheme<asymmetric, bits<4>, per_group<128>, scale<fp16>, zero_point<fp16>>,
     scheme<symmetric,  bits<4>, per_group<32>,  scale<fp16>>,
     scheme<symmetric,  bits<4>, per_group<32>,  scale<bf16>>,
+    scheme<symmetric_full_range, bits<4>, per_group<32>, scale<fp16>>,
+    scheme<symmetric_full_range, bits<4>, per_group<64>, scale<fp16>>,
     scheme<asymmetric, bits<4>, per_group<64>,  scale<fp16>, zero_point<fp16>>,
     scheme<asymmetric, bits<4>, per_group<32>,  scale<fp16>, zero_point<std::uint8_t>>,
     scheme<asymmetric, bits<4>, per_group<32>,  scale<fp16>, zero_point<fp16>>,
     scheme<symmetric,  bits<5>, per_group<32>,  scale<fp16>>,
+    scheme<symmetric_full_range, bits<5>, per_group<32>, scale<fp16>>,
     scheme<asymmetric, bits<5>, per_group<64>,  scale<fp16>, zero_point<fp16>>,
     scheme<asymmetric, bits<5>, per_group<32>,  scale<fp16>, zero_point<fp16>>,
     scheme<symmetric,  bits<6>, per_group<64>,  scale<fp16>>,
     scheme<symmetric,  bits<6>, per_group<32>,  scale<fp16>>,
+    scheme<symmetric_full_range, bits<6>, per_group<32>, scale<fp16>>,
     scheme<asymmetric, bits<6>, per_group<64>,  scale<fp16>, zero_point<fp16>>,
     scheme<symmetric,  bits<8>, per_channel>,
     scheme<symmetric,  bits<8>, per_group<32>,  scale<fp16>>,
+    scheme<symmetric_full_range, bits<8>, per_group<32>, scale<fp16>>,
     scheme<asymmetric, bits<8>, per_group<64>,  scale<fp16>, zero_point<fp16>>>;
 // clang-format on
 

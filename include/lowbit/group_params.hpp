@@ -7,6 +7,11 @@
 //   symmetric, B >= 2   qmax = 2^(B-1) - 1,  d = max(|lo|, |hi|) / qmax
 //                       u = clamp(rne(x / d) + 2^(B-1), 1, 2^B - 1)
 //                       x^ = d * (u - 2^(B-1))
+//   symmetric           e = hi if |hi| >= |lo| else lo (the signed extreme),
+//   full range, B >= 2  d = -sign(e) * round_up(|e| / 2^(B-1))   (+0 when e = 0; a negative
+//                       scale is stored as such: every kernel multiplies by d)
+//                       u = clamp(rne(x / d) + 2^(B-1), 0, 2^B - 1)   (e -> u = 0)
+//                       x^ = d * (u - 2^(B-1))
 //   symmetric, B = 1    d = max(|lo|, |hi|), levels -d and +d
 //                       u = clamp(rne(x / (2d) + 1/2), 0, 1)          (x = 0 -> u = 0, -d)
 //                       x^ = 2d * (u - 1/2)
@@ -23,14 +28,16 @@
 // Everything up to the stored values is computed in double; round_up rounds d UP
 // to the scale type (and m is rounded DOWN to the offset type). The stored grid
 //   d * [code_lo - center, code_hi - center] (+ m)
-// then covers [lo, hi] for symmetric schemes, float offsets and stochastic
+// then covers [lo, hi] for symmetric schemes (the extreme's side for full range), float offsets and stochastic
 // integer zero points (but bits<1>, whose two levels include 0). A round-to-nearest integer zero point is rounded to
 // the grid, which can shift the grid by up to d / 2: the end of [lo', hi'] it moves away from may lie up to d / 2
 // beyond the grid and is clamped to the grid end, still within d / 2. So |x - x^| <= step / 2 holds for every element
 // against the stored step, up to the float rounding of the arithmetic. A group of zeros (or a constant group) stores d
 // = 0; it divides by 1 instead. Stochastic rounding replaces rne(v) by floor(v + r), r uniform in [0, 1): as the grid
 // covers the group, no element is clamped and E[x^] = x (see stochastic_rounding in policy/tags.hpp for the exact
-// statement).
+// statement). symmetric_full_range covers the extreme's side with the level -2^(B-1); the other side ends at
+// 2^(B-1) - 1 levels, so an element there beyond (2^(B-1) - 1/2) |d| is clamped: |x - x^| <= |d| (not |d| / 2) holds
+// for it, reached by x = -e.
 #pragma once
 
 #include <cmath>
@@ -83,7 +90,12 @@ template <Scheme S>
 void derive_kernel_constants(group_params<S>& p) noexcept {
   const float d = float_storage<typename S::scale_type>::to_float(p.scale);
   constexpr float qmax_sym = static_cast<float>((1u << (S::bits - 1)) - 1u);
-  if constexpr (S::is_symmetric) {
+  if constexpr (S::is_full_range) {
+    p.step = d;
+    p.center = qmax_sym + 1.0f;
+    p.code_lo = 0.0f;
+    p.code_hi = 2.0f * qmax_sym + 1.0f;
+  } else if constexpr (S::is_symmetric) {
     if constexpr (S::bits == 1) {
       p.step = 2.0f * d;
       p.center = 0.5f;
@@ -128,7 +140,14 @@ status try_compute_group_params(float lo, float hi, std::size_t row, std::size_t
   [[maybe_unused]] const double hi0 = std::fmax(static_cast<double>(hi), 0.0);
   [[maybe_unused]] constexpr double qmax = static_cast<double>(S::code_max);
   double d = 0.0;
-  if constexpr (S::is_symmetric) {
+  [[maybe_unused]] bool negative_scale = false;
+  if constexpr (S::is_full_range) {
+    // d = -e / 2^(B-1): its magnitude is rounded up below, its sign put back after
+    const double l = static_cast<double>(lo), h = static_cast<double>(hi);
+    const double e = std::fabs(h) >= std::fabs(l) ? h : l;
+    negative_scale = e > 0.0;
+    d = std::fabs(e) / static_cast<double>(1u << (S::bits - 1));
+  } else if constexpr (S::is_symmetric) {
     const double amax = std::fmax(std::fabs(static_cast<double>(lo)), std::fabs(static_cast<double>(hi)));
     d = S::bits == 1 ? amax : amax / static_cast<double>((1u << (S::bits - 1)) - 1u);
   } else if constexpr (S::has_integer_zero_point && S::is_stochastic) {
@@ -152,6 +171,8 @@ status try_compute_group_params(float lo, float hi, std::size_t row, std::size_t
     d = (static_cast<double>(hi) - static_cast<double>(m)) / qmax;
   }
   p.scale = round_up_to<scale_t>(d);
+  if constexpr (S::is_full_range)  // -|d|, exact: the negation of a stored value is one
+    if (negative_scale) p.scale = float_storage<scale_t>::from_float(-float_storage<scale_t>::to_float(p.scale));
   const float stored = float_storage<scale_t>::to_float(p.scale);
   // B = 1 symmetric steps by 2d, which must stay finite too.
   if (!detail::is_finite_bits(stored) || (S::is_symmetric && S::bits == 1 && !detail::is_finite_bits(2.0f * stored)))

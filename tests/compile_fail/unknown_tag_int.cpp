@@ -1,5 +1,6 @@
 // compile-fail: a non-policy type (int).
-// expect: lowbit::scheme: unknown policy tag; every argument must be a lowbit policy tag (symmetric/asymmetric,
+// expect: lowbit::scheme: unknown policy tag; every argument must be a lowbit policy tag
+// (symmetric/symmetric_full_range/asymmetric,
 // bits<B>, per_tensor/per_channel/per_group<G>, code_word<W>, scale<T>, zero_point<Z>,
 // round_to_nearest_even/stochastic_rounding)
 #include <lowbit/lowbit.hpp>

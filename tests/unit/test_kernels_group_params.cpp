@@ -1,6 +1,6 @@
 // kernels::compute_group_params (a register of groups at a time) against the
 // scalar compute_group_params it must equal bit for bit: every width x mode
-// (symmetric, integer zero point, fp32 / fp16 / bf16 offset) x scale type
+// (symmetric, full range, integer zero point, fp32 / fp16 / bf16 offset) x scale type
 // (fp32, fp16, bf16), on min / max pairs chosen to hit every rounding edge of
 // the SIMD path (the 2^-126 switch of round_up_f32, fp16 / bf16 subnormals and
 // overflow, float's limit), and the same error for a group that cannot be stored.
@@ -212,6 +212,7 @@ void check_scale_type() {
         [&] {
           constexpr int B = I + 1;
           check_scheme<scheme<bits<B>, symmetric, scale<Scale>>>(edges, randoms);
+          if constexpr (B >= 2) check_scheme<scheme<bits<B>, symmetric_full_range, scale<Scale>>>(edges, randoms);
           check_scheme<scheme<bits<B>, asymmetric, scale<Scale>>>(edges, randoms);
           check_scheme<scheme<bits<B>, asymmetric, scale<Scale>, zero_point<float>>>(edges, randoms);
           check_scheme<scheme<bits<B>, asymmetric, scale<Scale>, zero_point<fp16>>>(edges, randoms);

@@ -238,7 +238,7 @@ void check_scheme(std::uint32_t seed) {
 
 }  // namespace
 
-// A covering set: every width, mode (symmetric, integer zero point, float
+// A covering set: every width, mode (symmetric, full range, integer zero point, float
 // offset), granularity, scale type and word type occurs; per_group sizes below,
 // at and above a register, multiples of 32 and not.
 TEST_CASE("matmul: gemm matches the fp64 oracle, both paths, every kind of scheme") {
@@ -248,6 +248,7 @@ TEST_CASE("matmul: gemm matches the fp64 oracle, both paths, every kind of schem
   check_scheme<scheme<bits<1>, symmetric, per_group<32>, scale<fp16>>, true>(1);
   check_scheme<scheme<bits<3>, asymmetric, per_group<7>, zero_point<fp16>>>(6);
   check_scheme<scheme<bits<4>, asymmetric, per_group<128>, scale<fp16>>, true>(7);
+  check_scheme<scheme<bits<8>, symmetric_full_range, per_channel, code_word<std::uint32_t>>, true>(21);
   check_scheme<scheme<bits<8>, asymmetric, per_channel, zero_point<bf16>, code_word<std::uint16_t>>, true>(18);
 #else
   check_scheme<scheme<bits<1>, symmetric, per_group<32>, scale<fp16>>, true>(1);
@@ -268,6 +269,10 @@ TEST_CASE("matmul: gemm matches the fp64 oracle, both paths, every kind of schem
   check_scheme<scheme<bits<8>, symmetric, per_group<32>, scale<fp16>>>(16);
   check_scheme<scheme<bits<8>, asymmetric, per_group<64>, scale<fp16>>, true>(17);
   check_scheme<scheme<bits<8>, asymmetric, per_channel, zero_point<bf16>, code_word<std::uint16_t>>, true>(18);
+  // symmetric_full_range: negative scales, the level -2^(B-1) (-128 at 8 bits)
+  check_scheme<scheme<bits<2>, symmetric_full_range, per_group<48>, scale<bf16>>>(19);
+  check_scheme<scheme<bits<4>, symmetric_full_range, per_group<32>, scale<fp16>>, true>(20);
+  check_scheme<scheme<bits<8>, symmetric_full_range, per_channel, code_word<std::uint32_t>>, true>(21);
 #endif
 }
 

@@ -143,7 +143,9 @@ struct lanes_params {
     using scale_t = typename S::scale_type;
     lo = positive_zero<A>(lo);  // -0 -> +0, as the scalar function (on the bits)
     hi = positive_zero<A>(hi);
-    const D qmax(S::is_symmetric ? static_cast<double>((1u << (S::bits - 1)) - 1u) : double(S::code_max));
+    const D qmax(S::is_full_range  ? static_cast<double>(1u << (S::bits - 1))
+                 : S::is_symmetric ? static_cast<double>((1u << (S::bits - 1)) - 1u)
+                                   : double(S::code_max));
     storable = F(0.0f) == F(0.0f);
     F d;       // round_up_f32 of the exact scale formula, in float lanes
     F lo0, m;  // asymmetric: min(lo, 0) (integer zero point) or the stored offset m
@@ -190,13 +192,22 @@ struct lanes_params {
       d = convert_arch::narrow_to_f32<A>(round_up_f32<A>((h[0] - mm[0]) / qmax),
                                          round_up_f32<A>((h[1] - mm[1]) / qmax));
     }
-    const F stored = round_to<scale_t, true, A>(d, scale);
+    F stored = round_to<scale_t, true, A>(d, scale);
+    if constexpr (S::is_full_range) {
+      // d = -sign(e) |d|, e = hi if |hi| >= |lo| else lo: negate where e > 0 (exact in every storage type)
+      const F ahi = xsimd::abs(hi), alo = xsimd::abs(lo);
+      const auto negative = ((ahi >= alo) & (hi > F(0.0f))) | ((ahi < alo) & (lo > F(0.0f)));
+      stored = detail::simd::select(negative, -stored, stored);
+      alignas(64) float s[lanes];
+      stored.store_aligned(s);
+      for (std::size_t i = 0; i < lanes; ++i) scale[i] = float_storage<scale_t>::from_float(s[i]);
+    }
     const F step = S::is_symmetric && S::bits == 1 ? F(2.0f) * stored : stored;
     storable = storable && finite<A>(stored) && finite<A>(step);
     divisor = detail::simd::select(step != F(0.0f), step, F(1.0f));
 
     F center, offset(0.0f);
-    const F code_lo(S::is_symmetric && S::bits > 1 ? 1.0f : 0.0f);
+    const F code_lo(S::is_symmetric && !S::is_full_range && S::bits > 1 ? 1.0f : 0.0f);
     const F code_hi(static_cast<float>(S::code_max));
     if constexpr (S::is_symmetric) {
       center = F(S::bits == 1 ? 0.5f : static_cast<float>(1u << (S::bits - 1)));

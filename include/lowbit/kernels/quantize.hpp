@@ -162,7 +162,7 @@ template <Scheme S, class A>
 struct code_kernel {
   using B = fbatch<A>;
   static constexpr float symmetric_center = S::bits == 1 ? 0.5f : static_cast<float>(1u << (S::bits - 1));
-  static constexpr float code_lo = S::is_symmetric && S::bits > 1 ? 1.0f : 0.0f;
+  static constexpr float code_lo = S::is_symmetric && !S::is_full_range && S::bits > 1 ? 1.0f : 0.0f;
   static constexpr float code_hi = static_cast<float>(S::code_max);
 
   B divisor, shift;
@@ -251,25 +251,27 @@ bool scan_row(const float* row, std::size_t cols, float* lo, float* hi) noexcept
     // Whole registers per group: unrolled, one finiteness test per row.
     // A symmetric scale depends on max(|lo|, |hi|) alone: its groups get
     // lo = 0, hi = max |x| (one reduction instead of two, same parameters).
+    // symmetric_full_range needs the sign of the extreme: lo and hi.
+    constexpr bool amax_only = S::is_symmetric && !S::is_full_range;
     constexpr std::size_t G = S::group_size, regs = G / lanes;
     non_finite_detector<A> bad;
     const std::size_t full = cols / G;
     for (std::size_t g = 0; g < full; ++g) {
       const float* x = row + g * G;
       B v = B::load_unaligned(x);
-      B vlo = S::is_symmetric ? xsimd::abs(v) : v, vhi = vlo;
+      B vlo = amax_only ? xsimd::abs(v) : v, vhi = vlo;
       bad.add(v);
       for (std::size_t k = 1; k < regs; ++k) {
         v = B::load_unaligned(x + k * lanes);
         bad.add(v);
-        if constexpr (S::is_symmetric) {
+        if constexpr (amax_only) {
           vhi = xsimd::max(vhi, xsimd::abs(v));
         } else {
           vlo = xsimd::min(vlo, v);
           vhi = xsimd::max(vhi, v);
         }
       }
-      lo[g] = S::is_symmetric ? 0.0f : convert_arch::reduce_min<A>(vlo);
+      lo[g] = amax_only ? 0.0f : convert_arch::reduce_min<A>(vlo);
       hi[g] = convert_arch::reduce_max<A>(vhi);
     }
     bool finite = bad.all_finite();

@@ -35,6 +35,9 @@ struct basic_scheme {
 
   static constexpr int bits = Width::value;
   static constexpr bool is_symmetric = Mode::is_symmetric;
+  /// symmetric_full_range: the signed levels are [-2^(B-1), 2^(B-1)-1] (codes [0, 2^B-1]),
+  /// the scale signed; plain symmetric: [-(2^(B-1)-1), 2^(B-1)-1] (codes [1, 2^B-1]).
+  static constexpr bool is_full_range = Mode::is_full_range;
   static constexpr bool has_zero_point = !is_symmetric;
   /// asymmetric with an integer zero point code: x = d * (u - z)
   static constexpr bool has_integer_zero_point = has_zero_point && ZeroPoint::is_integer;
@@ -81,12 +84,13 @@ using pick_t = typename pick<Category, Default, Ps...>::type;
 
 template <class... Ps>
 struct make_scheme {
-  static_assert((is_policy_tag<Ps> && ...),
-                "lowbit::scheme: unknown policy tag; every argument must be a lowbit policy tag "
-                "(symmetric/asymmetric, bits<B>, per_tensor/per_channel/per_group<G>, code_word<W>, "
-                "scale<T>, zero_point<Z>, round_to_nearest_even/stochastic_rounding)");
+  static_assert(
+      (is_policy_tag<Ps> && ...),
+      "lowbit::scheme: unknown policy tag; every argument must be a lowbit policy tag "
+      "(symmetric/symmetric_full_range/asymmetric, bits<B>, per_tensor/per_channel/per_group<G>, code_word<W>, "
+      "scale<T>, zero_point<Z>, round_to_nearest_even/stochastic_rounding)");
   static_assert(count_in<policy::mode, Ps...> <= 1,
-                "lowbit::scheme: more than one mode tag; give one of symmetric or asymmetric");
+                "lowbit::scheme: more than one mode tag; give one of symmetric, symmetric_full_range or asymmetric");
   static_assert(count_in<policy::width, Ps...> <= 1, "lowbit::scheme: more than one bits<B> tag");
   static_assert(count_in<policy::granularity, Ps...> <= 1,
                 "lowbit::scheme: more than one granularity tag; give one of per_tensor, per_channel, per_group<G>");
@@ -99,6 +103,13 @@ struct make_scheme {
   using mode = pick_t<policy::mode, symmetric, Ps...>;
   static_assert(!(mode::is_symmetric && count_in<policy::zero_type, Ps...> > 0),
                 "lowbit::scheme: a symmetric scheme has no zero point; drop zero_point<Z> or use asymmetric");
+
+  static_assert(!(mode::is_full_range && pick_t<policy::width, bits<8>, Ps...>::value == 1),
+                "lowbit::scheme: symmetric_full_range needs bits<B> with B >= 2; with B = 1, symmetric already "
+                "uses both levels");
+  static_assert(!(mode::is_full_range && pick_t<policy::rounding, round_to_nearest_even, Ps...>::is_stochastic),
+                "lowbit::scheme: stochastic_rounding is unbiased only when no element is clamped, and "
+                "symmetric_full_range clamps the side opposite the extreme; use symmetric or asymmetric");
 
   using type = basic_scheme<
       mode, pick_t<policy::width, bits<8>, Ps...>, pick_t<policy::granularity, per_channel, Ps...>,
