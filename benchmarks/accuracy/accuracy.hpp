@@ -135,6 +135,7 @@ std::string scheme_name() {
   if constexpr (S::has_integer_zero_point) n += " z:" + storage_name<typename S::zero_point_type>();
   if constexpr (S::has_float_offset) n += " m:" + storage_name<typename S::zero_point_type>();
   if constexpr (S::is_stochastic) n += " stochastic";
+  if constexpr (S::is_search) n += " search";
   return n;
 }
 

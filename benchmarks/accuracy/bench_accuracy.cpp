@@ -80,7 +80,22 @@ using accuracy_schemes = scheme_list<
     scheme<symmetric,  bits<8>, per_channel>,
     scheme<symmetric,  bits<8>, per_group<32>,  scale<fp16>>,
     scheme<symmetric_full_range, bits<8>, per_group<32>, scale<fp16>>,
-    scheme<asymmetric, bits<8>, per_group<64>,  scale<fp16>, zero_point<fp16>>>;
+    scheme<asymmetric, bits<8>, per_group<64>,  scale<fp16>, zero_point<fp16>>,
+    // mse_search: the range of each group searched for the least squared error
+    scheme<asymmetric, bits<2>, per_group<64>,  scale<fp16>, zero_point<fp16>, mse_search>,
+    scheme<asymmetric, bits<2>, per_group<32>,  scale<fp16>, zero_point<std::uint8_t>, mse_search>,
+    scheme<asymmetric, bits<2>, per_group<16>,  scale<fp16>, zero_point<fp16>, mse_search>,
+    scheme<symmetric_full_range, bits<3>, per_group<32>, scale<fp16>, mse_search>,
+    scheme<asymmetric, bits<3>, per_group<64>,  scale<fp16>, zero_point<fp16>, mse_search>,
+    scheme<asymmetric, bits<3>, per_group<32>,  scale<fp16>, zero_point<std::uint8_t>, mse_search>,
+    scheme<symmetric_full_range, bits<4>, per_group<32>, scale<fp16>, mse_search>,
+    scheme<asymmetric, bits<4>, per_group<64>,  scale<fp16>, zero_point<fp16>, mse_search>,
+    scheme<asymmetric, bits<4>, per_group<32>,  scale<fp16>, zero_point<std::uint8_t>, mse_search>,
+    scheme<symmetric_full_range, bits<5>, per_group<32>, scale<fp16>, mse_search>,
+    scheme<asymmetric, bits<5>, per_group<64>,  scale<fp16>, zero_point<fp16>, mse_search>,
+    scheme<symmetric_full_range, bits<6>, per_group<32>, scale<fp16>, mse_search>,
+    scheme<asymmetric, bits<6>, per_group<64>,  scale<fp16>, zero_point<fp16>, mse_search>,
+    scheme<symmetric_full_range, bits<8>, per_group<32>, scale<fp16>, mse_search>>;
 // clang-format on
 
 /// ggml's formats on these weights, measured with ggml's own quantizers (no

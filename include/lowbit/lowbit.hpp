@@ -26,6 +26,7 @@
 #include "lowbit/policy/tags.hpp"
 #include "lowbit/prepack.hpp"
 #include "lowbit/quantize.hpp"
+#include "lowbit/range_search.hpp"
 #include "lowbit/reference/matmul.hpp"
 #include "lowbit/reference/pack.hpp"
 #include "lowbit/reference/quantize.hpp"

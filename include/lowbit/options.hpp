@@ -27,6 +27,13 @@ struct quantize_options {
   /// contents on a refusal (a fresh buffer) can set this to false: a refused
   /// call may then leave rows of the destination written.
   bool restore_on_error = true;
+  /// mse_search schemes (ignored by min_max): one weight per input column,
+  /// `cols` of them, each finite and >= 0, e.g. the mean square of that
+  /// column's activations over calibration data (what ggml's imatrix holds).
+  /// The search then minimizes sum_c importance[c] (x - x^)^2 per group. Null:
+  /// every weight 1. Refused, before anything is written, if a weight is
+  /// negative, NaN or Inf.
+  const float* importance = nullptr;
 };
 
 }  // namespace lowbit

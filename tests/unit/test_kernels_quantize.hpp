@@ -133,7 +133,7 @@ scheme_under_test describe() {
   return {
       scheme_name(S::bits, S::is_symmetric, type_name<typename S::zero_point_type>(), static_cast<int>(S::granularity),
                   S::group_size, type_name<typename S::scale_type>(), sizeof(typename S::word_type), S::is_stochastic) +
-          (S::is_full_range ? " (symmetric_full_range)" : ""),
+          (S::is_full_range ? " (symmetric_full_range)" : "") + (S::is_search ? " mse_search" : ""),
       S::group_size,
       std::is_same_v<typename S::scale_type, lowbit::fp16>,
       std::is_same_v<typename S::zero_point_type, lowbit::fp16>,

@@ -37,6 +37,22 @@ inline status check_fp32(const float* p, std::size_t rows, std::size_t cols, con
   return {};
 }
 
+/// quantize_options::importance: cols finite weights >= 0 (or null). Read by
+/// mse_search schemes only.
+template <Scheme S>
+status check_importance(const float* w, std::size_t cols) {
+  if constexpr (S::is_search) {
+    if (w == nullptr) return {};
+    if (reinterpret_cast<std::uintptr_t>(w) % alignof(float) != 0)
+      return failure("quantize: importance pointer is not aligned to 4 bytes");
+    for (std::size_t c = 0; c < cols; ++c)
+      if (!is_finite_bits(w[c]) || w[c] < 0.0f)
+        return failure("quantize: importance weight of column ", c, " is ", w[c],
+                       "; weights must be finite and >= 0; nothing was written");
+  }
+  return {};
+}
+
 /// The refusal of a NaN or Inf input element (row counted from the call's first row).
 inline status non_finite(float v, std::size_t row, std::size_t col) {
   return failure("quantize: ", is_nan_bits(v) ? "NaN" : "Inf", " at row ", row, ", column ", col,

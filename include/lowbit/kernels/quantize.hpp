@@ -44,6 +44,7 @@
 #include "lowbit/kernels/arch/convert_x86.hpp"
 #include "lowbit/kernels/group_params.hpp"
 #include "lowbit/kernels/pack.hpp"
+#include "lowbit/kernels/range_search.hpp"
 #include "lowbit/layout/quantized_matrix.hpp"
 #include "lowbit/reference/quantize.hpp"
 
@@ -62,7 +63,7 @@ using float_param_scheme =
     basic_scheme<typename S::mode_policy, typename S::width_policy, typename S::granularity_policy,
                  typename S::word_policy, scale<float>,
                  std::conditional_t<S::has_float_offset, zero_point<float>, typename S::zero_point_policy>,
-                 typename S::rounding_policy>;
+                 typename S::rounding_policy, typename S::calibration_policy>;
 
 /// Accumulates, over registers, whether any lane is NaN or Inf, on the bits:
 /// t = (bits & 0x7f800000) + 0x00800000 carries into bit 31 exactly when the
@@ -291,9 +292,11 @@ bool scan_row(const float* row, std::size_t cols, float* lo, float* hi) noexcept
 /// and its kernel constants divisor / shift (params_count() of each, see
 /// group_params_out), refusing what the reference refuses for the same input:
 /// the groups before the first non-finite value are checked first.
+/// mse_search schemes search each group's range (kernels/range_search.hpp)
+/// between the scan and the parameters.
 template <Scheme S, class A>
 status compute_stored_params(const float* x, std::size_t rows, std::size_t cols, const group_params_out<S>& out,
-                             std::size_t first_row = 0) {
+                             std::size_t first_row = 0, const float* importance = nullptr) {
   const matrix_layout<S> l{rows, cols};
   const std::size_t glen = l.group_length(), groups = l.groups_per_row();
   auto first_non_finite = [&](const float* row) {
@@ -313,6 +316,7 @@ status compute_stored_params(const float* x, std::size_t rows, std::size_t cols,
       tlo = std::fmin(tlo, lo);
       thi = std::fmax(thi, hi);
     }
+    if constexpr (S::is_search) search_tensor_range<S>(x, rows, cols, importance, tlo, thi);
     group_params<S> p;
     LOWBIT_TRY(lowbit::try_compute_group_params<S>(tlo, thi, 0, 0, p));
     out.store(0, p);
@@ -332,6 +336,7 @@ status compute_stored_params(const float* x, std::size_t rows, std::size_t cols,
         break;
       }
     }
+    if constexpr (S::is_search) search_ranges<S, A>(x, cols, checked, importance, lo, hi);
     LOWBIT_TRY(kernels::try_compute_group_params<S, A>(lo, hi, checked, groups, out, first_row));
     if (bad_row < rows) return detail::non_finite(x[bad_row * cols + bad_col], first_row + bad_row, bad_col);
   }
@@ -494,6 +499,7 @@ status try_quantize(const float* x, std::size_t rows, std::size_t cols, quantize
   LOWBIT_TRACE_KERNEL("quantize", Arch);
   LOWBIT_TRY(detail::check_shape(out, rows, cols, "quantize"));
   LOWBIT_TRY(detail::check_fp32(x, rows, cols, "quantize", "input"));
+  LOWBIT_TRY(detail::check_importance<S>(options.importance, cols));
   if (out.empty()) return {};
   const matrix_layout<S>& l = out.layout();
   const std::size_t groups = l.groups_per_row();
@@ -502,7 +508,8 @@ status try_quantize(const float* x, std::size_t rows, std::size_t cols, quantize
     typename S::scale_type scale;
     zero_point_storage_t<S> zero_point{};
     float divisor, shift = 0.0f;
-    LOWBIT_TRY(compute_stored_params<S, Arch>(x, rows, cols, {&scale, &zero_point, &divisor, &shift}));
+    LOWBIT_TRY(
+        compute_stored_params<S, Arch>(x, rows, cols, {&scale, &zero_point, &divisor, &shift}, 0, options.importance));
     out.scales()[0] = scale;
     if constexpr (S::has_zero_point) out.zero_points()[0] = zero_point;
     quantize_rows<S, Arch>(x, 0, rows, cols, out, &divisor, &shift, options);
@@ -518,7 +525,8 @@ status try_quantize(const float* x, std::size_t rows, std::size_t cols, quantize
     for (std::size_t r0 = 0; r0 < rows; r0 += block_rows) {
       const std::size_t r1 = std::min(rows, r0 + block_rows), n = (r1 - r0) * groups;
       const status st = compute_stored_params<S, Arch>(
-          x + r0 * cols, r1 - r0, cols, {scales.data(), zero_points.data(), divisor.data(), shift.data()}, r0);
+          x + r0 * cols, r1 - r0, cols, {scales.data(), zero_points.data(), divisor.data(), shift.data()}, r0,
+          options.importance);
       if (!st.ok()) [[unlikely]] {
         if (saved) saved->restore();
         return st;

@@ -19,7 +19,8 @@
 namespace lowbit {
 
 /// The canonical scheme type. Spell it through scheme<...>.
-template <class Mode, class Width, class Granularity, class Word, class Scale, class ZeroPoint, class Rounding>
+template <class Mode, class Width, class Granularity, class Word, class Scale, class ZeroPoint, class Rounding,
+          class Calibration = min_max>
 struct basic_scheme {
   using mode_policy = Mode;
   using width_policy = Width;
@@ -28,6 +29,7 @@ struct basic_scheme {
   using scale_policy = Scale;
   using zero_point_policy = ZeroPoint;
   using rounding_policy = Rounding;
+  using calibration_policy = Calibration;
 
   using word_type = typename Word::type;
   using scale_type = typename Scale::type;
@@ -46,6 +48,8 @@ struct basic_scheme {
   static constexpr granularity_kind granularity = Granularity::kind;
   static constexpr std::size_t group_size = Granularity::group_size;  ///< 0 unless per_group
   static constexpr bool is_stochastic = Rounding::is_stochastic;
+  /// mse_search: each group's range is searched for the least squared error (lowbit/range_search.hpp).
+  static constexpr bool is_search = Calibration::is_search;
 
   /// Stored codes u are unsigned, u in [0, code_max].
   static constexpr unsigned code_max = (1u << bits) - 1u;
@@ -65,7 +69,7 @@ template <class P>
 inline constexpr bool is_policy_tag =
     in_category<policy::mode, P> || in_category<policy::width, P> || in_category<policy::granularity, P> ||
     in_category<policy::word, P> || in_category<policy::scale_type, P> || in_category<policy::zero_type, P> ||
-    in_category<policy::rounding, P>;
+    in_category<policy::rounding, P> || in_category<policy::calibration, P>;
 
 template <class Category, class... Ps>
 inline constexpr int count_in = (0 + ... + static_cast<int>(in_category<Category, Ps>));
@@ -88,7 +92,7 @@ struct make_scheme {
       (is_policy_tag<Ps> && ...),
       "lowbit::scheme: unknown policy tag; every argument must be a lowbit policy tag "
       "(symmetric/symmetric_full_range/asymmetric, bits<B>, per_tensor/per_channel/per_group<G>, code_word<W>, "
-      "scale<T>, zero_point<Z>, round_to_nearest_even/stochastic_rounding)");
+      "scale<T>, zero_point<Z>, round_to_nearest_even/stochastic_rounding, min_max/mse_search)");
   static_assert(count_in<policy::mode, Ps...> <= 1,
                 "lowbit::scheme: more than one mode tag; give one of symmetric, symmetric_full_range or asymmetric");
   static_assert(count_in<policy::width, Ps...> <= 1, "lowbit::scheme: more than one bits<B> tag");
@@ -97,6 +101,8 @@ struct make_scheme {
   static_assert(count_in<policy::word, Ps...> <= 1, "lowbit::scheme: more than one code_word<W> tag");
   static_assert(count_in<policy::scale_type, Ps...> <= 1, "lowbit::scheme: more than one scale<T> tag");
   static_assert(count_in<policy::zero_type, Ps...> <= 1, "lowbit::scheme: more than one zero_point<Z> tag");
+  static_assert(count_in<policy::calibration, Ps...> <= 1,
+                "lowbit::scheme: more than one calibration tag; give one of min_max, mse_search");
   static_assert(count_in<policy::rounding, Ps...> <= 1,
                 "lowbit::scheme: more than one rounding tag; give one of round_to_nearest_even, stochastic_rounding");
 
@@ -107,6 +113,10 @@ struct make_scheme {
   static_assert(!(mode::is_full_range && pick_t<policy::width, bits<8>, Ps...>::value == 1),
                 "lowbit::scheme: symmetric_full_range needs bits<B> with B >= 2; with B = 1, symmetric already "
                 "uses both levels");
+  static_assert(!(pick_t<policy::calibration, min_max, Ps...>::is_search &&
+                  pick_t<policy::rounding, round_to_nearest_even, Ps...>::is_stochastic),
+                "lowbit::scheme: stochastic_rounding is unbiased only when no element is clamped, and mse_search "
+                "clips ranges; use min_max (the default) with stochastic_rounding");
   static_assert(!(mode::is_full_range && pick_t<policy::rounding, round_to_nearest_even, Ps...>::is_stochastic),
                 "lowbit::scheme: stochastic_rounding is unbiased only when no element is clamped, and "
                 "symmetric_full_range clamps the side opposite the extreme; use symmetric or asymmetric");
@@ -115,7 +125,7 @@ struct make_scheme {
       mode, pick_t<policy::width, bits<8>, Ps...>, pick_t<policy::granularity, per_channel, Ps...>,
       pick_t<policy::word, code_word<std::uint8_t>, Ps...>, pick_t<policy::scale_type, scale<float>, Ps...>,
       std::conditional_t<mode::is_symmetric, no_zero_point, pick_t<policy::zero_type, zero_point<std::uint8_t>, Ps...>>,
-      pick_t<policy::rounding, round_to_nearest_even, Ps...>>;
+      pick_t<policy::rounding, round_to_nearest_even, Ps...>, pick_t<policy::calibration, min_max, Ps...>>;
 };
 
 }  // namespace scheme_detail

@@ -15,6 +15,7 @@
 #include "lowbit/detail/scratch.hpp"
 #include "lowbit/group_params.hpp"
 #include "lowbit/layout/quantized_matrix.hpp"
+#include "lowbit/range_search.hpp"
 #include "lowbit/reference/pack.hpp"
 
 namespace LOWBIT_NS::reference {
@@ -50,7 +51,7 @@ float dequantize_value(std::uint8_t code, const group_params<S>& p) noexcept {
 /// groups before that NaN / Inf).
 template <Scheme S>
 status compute_all_params(const float* x, std::size_t rows, std::size_t cols,
-                          detail::scratch_vector<group_params<S>>& params) {
+                          detail::scratch_vector<group_params<S>>& params, const float* importance = nullptr) {
   const matrix_layout<S> l{rows, cols};
   params.clear();
   if (l.empty()) return {};
@@ -70,12 +71,17 @@ status compute_all_params(const float* x, std::size_t rows, std::size_t cols,
         tlo = std::fmin(tlo, lo);
         thi = std::fmax(thi, hi);
       } else {
+        if constexpr (S::is_search)
+          search_group_range<S>(x + r * cols + g * glen, importance ? importance + g * glen : nullptr,
+                                std::min(cols - g * glen, glen), lo, hi);
         LOWBIT_TRY(try_compute_group_params<S>(lo, hi, r, g, params.emplace_back()));
       }
     }
   }
-  if constexpr (S::granularity == granularity_kind::tensor)
+  if constexpr (S::granularity == granularity_kind::tensor) {
+    if constexpr (S::is_search) search_tensor_range<S>(x, rows, cols, importance, tlo, thi);
     LOWBIT_TRY(try_compute_group_params<S>(tlo, thi, 0, 0, params.emplace_back()));
+  }
   return {};
 }
 
@@ -87,9 +93,10 @@ status try_quantize(const float* x, std::size_t rows, std::size_t cols, quantize
                     const quantize_options& options = {}) {
   LOWBIT_TRY(detail::check_shape(out, rows, cols, "quantize"));
   LOWBIT_TRY(detail::check_fp32(x, rows, cols, "quantize", "input"));
+  LOWBIT_TRY(detail::check_importance<S>(options.importance, cols));
   if (out.empty()) return {};
   detail::scratch_vector<group_params<S>> params;
-  LOWBIT_TRY(compute_all_params<S>(x, rows, cols, params));
+  LOWBIT_TRY(compute_all_params<S>(x, rows, cols, params, options.importance));
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push  // GCC 12 -O3 -march=znver*: false positive on the vector body for a small constant count
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
