@@ -110,6 +110,8 @@ LOWBIT_ALWAYS_INLINE void search_range(const float* x, const float* w, std::size
   using mask = typename M::mask;
   const V zero = M::splat(0.0f), one = M::splat(1.0f);
   auto weight = [&](std::size_t i) { return w ? M::load(w + i * stride) : one; };
+  // w_i l: without weights, l itself (1 * l is l exactly: the same bits as the product, one operation fewer)
+  auto weighted = [&](std::size_t i, const V& l) { return w ? M::mul(M::load(w + i * stride), l) : l; };
 
   // Sums that do not depend on the candidate: Sw, Sx, Sxx.
   V sw = zero, sx = zero, sxx = zero;
@@ -140,7 +142,7 @@ LOWBIT_ALWAYS_INLINE void search_range(const float* x, const float* w, std::size
       for (std::size_t i = 0; i < n; ++i) {
         const V xi = M::load(x + i * stride);
         const V l = M::min(M::max(M::rne(M::mul(xi, iscale)), M::splat(l_lo)), M::splat(l_hi));
-        const V wl = M::mul(weight(i), l);
+        const V wl = weighted(i, l);
         sll = sll + M::mul(wl, l);
         sxl = sxl + M::mul(wl, xi);
       }
@@ -190,7 +192,7 @@ LOWBIT_ALWAYS_INLINE void search_range(const float* x, const float* w, std::size
       for (std::size_t i = 0; i < n; ++i) {
         const V xi = M::load(x + i * stride);
         const V l = M::min(M::max(M::rne(M::mul(xi, iscale)) + z, zero), M::splat(qmax)) - z;
-        const V wl = M::mul(weight(i), l);
+        const V wl = weighted(i, l);
         sll = sll + M::mul(wl, l);
         sxl = sxl + M::mul(wl, xi);
       }
@@ -233,7 +235,7 @@ LOWBIT_ALWAYS_INLINE void search_range(const float* x, const float* w, std::size
       for (std::size_t i = 0; i < n; ++i) {
         const V xi = M::load(x + i * stride);
         const V l = M::min(M::max(M::rne(M::mul(xi - origin, iscale)), zero), M::splat(qmax));
-        const V wl = M::mul(weight(i), l);
+        const V wl = weighted(i, l);
         sl = sl + wl;
         sll = sll + M::mul(wl, l);
         sxl = sxl + M::mul(wl, xi);

@@ -65,11 +65,13 @@ void search_ranges(const float* x, std::size_t cols, std::size_t n, const float*
     alignas(64) float vlo[lanes], vhi[lanes];
     for (std::size_t j0 = 0; j0 < n; j0 += lanes) {
       const std::size_t m = std::min(lanes, n - j0);
+      bool short_group = m < lanes;  // a lane past the groups or a group shorter than G: weights needed
       for (std::size_t l = 0; l < lanes; ++l) {
         std::size_t len = 0;
         if (l < m) {
           const std::size_t j = j0 + l, r = j / groups_per_row, c0 = j % groups_per_row * G;
           len = std::min(G, cols - c0);
+          short_group |= len < G;
           const float* src = x + r * cols + c0;
           for (std::size_t i = 0; i < len; ++i) {
             xt[i * lanes + l] = src[i];
@@ -83,7 +85,10 @@ void search_ranges(const float* x, std::size_t cols, std::size_t n, const float*
         for (std::size_t i = len; i < G; ++i) xt[i * lanes + l] = wt[i * lanes + l] = 0.0f;
       }
       V b_lo = V::load_aligned(vlo), b_hi = V::load_aligned(vhi);
-      search_detail::search_range<S, V>(xt.data(), wt.data(), G, lanes, b_lo, b_hi);
+      // Without importance and with every lane a whole group, all weights are 1:
+      // no weight array, as the reference for a group without importance.
+      const float* w = importance || short_group ? wt.data() : nullptr;
+      search_detail::search_range<S, V>(xt.data(), w, G, lanes, b_lo, b_hi);
       b_lo.store_aligned(vlo);
       b_hi.store_aligned(vhi);
       std::copy(vlo, vlo + m, lo + j0);
