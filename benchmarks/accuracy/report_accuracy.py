@@ -37,6 +37,15 @@ def tables(data):
             f"| {g['type']} | {g['bits_per_weight']:.3f} | {g['sqnr_db']:.2f} | `{b['scheme']}` | "
             f"{b['bits_per_weight']:.3f} | {b['sqnr_db']:.2f} | {b['sqnr_db'] - g['sqnr_db']:+.2f} |"
         )
+    if data.get("importance"):
+        out.append("")
+        out.append("| scheme | min_max | mse_search | mse_search with the importance | gain over min_max |")
+        out.append("|---|---|---|---|---|")
+        for r in data["importance"]:
+            out.append(
+                f"| `{r['scheme']}` | {r['min_max_db']:.2f} | {r['search_db']:.2f} | {r['weighted_search_db']:.2f} | "
+                f"{r['weighted_search_db'] - r['min_max_db']:+.2f} |"
+            )
     out.append("")
     out.append("| scheme | bits/w | SQNR dB (pooled) | worst matrix dB | worst matrix | quantize GB/s |")
     out.append("|---|---|---|---|---|---|")

@@ -4,10 +4,10 @@
 //                            lowbit::scale<lowbit::fp16>>;
 //
 // scheme<...> is an alias for the canonical basic_scheme<Mode, Width,
-// Granularity, Word, Scale, ZeroPoint, Rounding>, so the same policies written
+// Granularity, Word, Scale, ZeroPoint, Rounding, Calibration>, so the same policies written
 // in any order name the same type. Left-out categories take these defaults:
 //   symmetric, bits<8>, per_channel, code_word<uint8_t>, scale<float>,
-//   zero_point<uint8_t> (asymmetric only), round_to_nearest_even.
+//   zero_point<uint8_t> (asymmetric only), round_to_nearest_even, min_max.
 #pragma once
 
 #include <cstddef>
