@@ -283,9 +283,10 @@ void pack_tail(const std::uint8_t* codes, std::size_t real, Word* out) noexcept 
             for (std::size_t j = 0; j < words; ++j) {
               Word acc = 0;
               for (std::size_t sl = 0; sl < slots; ++sl)
-                acc =
-                    static_cast<Word>(acc | static_cast<Word>(static_cast<Word>((block[sl * words + j] >> shift) & mask)
-                                                              << (sl * static_cast<std::size_t>(w))));
+                acc = static_cast<Word>(
+                    acc |
+                    static_cast<Word>(static_cast<Word>((static_cast<unsigned>(block[sl * words + j]) >> shift) & mask)
+                                      << (sl * static_cast<std::size_t>(w))));
               plane[j] = acc;
             }
           }
