@@ -44,3 +44,19 @@ if(NOT DEFINED LOWBIT_BEST_ISA_LEVEL)
   endif()
   message(STATUS "lowbit: best ISA level of this machine: ${LOWBIT_BEST_ISA_LEVEL}")
 endif()
+
+# lowbit_python_venv(<var>): the project's Python tools venv (tools/setup.sh),
+# as an absolute path: -DLOWBIT_VENV=<dir>, else the environment variable
+# LOWBIT_VENV (as tools/setup.sh reads it), else <source>/.venv; a relative
+# path is taken from the source root.
+function(lowbit_python_venv var)
+  if(LOWBIT_VENV)
+    set(venv "${LOWBIT_VENV}")
+  elseif(NOT "$ENV{LOWBIT_VENV}" STREQUAL "")
+    set(venv "$ENV{LOWBIT_VENV}")
+  else()
+    set(venv .venv)
+  endif()
+  get_filename_component(venv "${venv}" ABSOLUTE BASE_DIR "${lowbit_SOURCE_DIR}")
+  set(${var} "${venv}" PARENT_SCOPE)
+endfunction()
