@@ -37,6 +37,7 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "lowbit/config.hpp"
@@ -54,37 +55,30 @@ namespace search_detail {
 template <class V>
 struct arith;
 
-template <>
-struct arith<float> {
+/// One scalar: float for one group of a per_group scheme; double for the
+/// long groups of per_channel and per_tensor schemes (float sums over
+/// thousands of elements would lose the error terms the search compares),
+/// the same formulas, run by the scalar function on both the reference and
+/// the kernel side. A float division is the division instruction even under
+/// -ffast-math, as the kernel's.
+template <class T>
+requires std::is_floating_point_v<T>
+struct arith<T> {
   using mask = bool;
-  static float splat(float v) noexcept { return v; }
-  static float load(const float* p) noexcept { return *p; }
-  static float rne(float v) noexcept { return std::nearbyint(v); }
-  static float min(float a, float b) noexcept { return a < b ? a : b; }
-  static float max(float a, float b) noexcept { return a > b ? a : b; }
-  static float abs(float a) noexcept { return std::fabs(a); }
-  static float mul(float a, float b) noexcept { return detail::no_contract(a * b); }
-  static float div(float a, float b) noexcept { return detail::ieee_divide(a, b); }
-  static float select(bool m, float a, float b) noexcept { return m ? a : b; }
-  static bool none() noexcept { return false; }
-};
-
-/// Double lanes for the long groups of per_channel and per_tensor schemes
-/// (float sums over thousands of elements would lose the error terms the
-/// search compares); the same formulas, run by the scalar function on both
-/// the reference and the kernel side.
-template <>
-struct arith<double> {
-  using mask = bool;
-  static double splat(float v) noexcept { return v; }
-  static double load(const float* p) noexcept { return *p; }
-  static double rne(double v) noexcept { return std::nearbyint(v); }
-  static double min(double a, double b) noexcept { return a < b ? a : b; }
-  static double max(double a, double b) noexcept { return a > b ? a : b; }
-  static double abs(double a) noexcept { return std::fabs(a); }
-  static double mul(double a, double b) noexcept { return detail::no_contract(a * b); }
-  static double div(double a, double b) noexcept { return a / b; }
-  static double select(bool m, double a, double b) noexcept { return m ? a : b; }
+  static T splat(float v) noexcept { return v; }
+  static T load(const float* p) noexcept { return *p; }
+  static T rne(T v) noexcept { return std::nearbyint(v); }
+  static T min(T a, T b) noexcept { return a < b ? a : b; }
+  static T max(T a, T b) noexcept { return a > b ? a : b; }
+  static T abs(T a) noexcept { return std::fabs(a); }
+  static T mul(T a, T b) noexcept { return detail::no_contract(a * b); }
+  static T div(T a, T b) noexcept {
+    if constexpr (std::is_same_v<T, float>)
+      return detail::ieee_divide(a, b);
+    else
+      return a / b;
+  }
+  static T select(bool m, T a, T b) noexcept { return m ? a : b; }
   static bool none() noexcept { return false; }
 };
 
